@@ -118,6 +118,9 @@ project.preCompileTask.spawn(typecheckHandlers);
 
 project.eslint?.addLintPattern('lambda-src');
 project.eslint?.addLintPattern('examples');
+// Handler dependencies are bundled by esbuild, so they are devDependencies of the package.
+project.eslint?.allowDevDeps('lambda-src/**');
+project.eslint?.allowDevDeps('examples/**');
 
 // Non-JavaScript jsii targets: declared so the API stays valid in every language, generated as code only
 // (packaging them needs pip, Maven and dotnet, which an offline build cannot use).
