@@ -60,6 +60,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'playwright-core',
   ],
   tsconfigDevFile: 'tsconfig.dev.json',
+  eslintOptions: {
+    dirs: ['src'],
+    devdirs: ['test', 'lambda-src', 'examples'],
+    tsconfigPath: './tsconfig.dev.json',
+    projectService: false,
+  },
   tsconfigDev: {
     compilerOptions: {},
     include: ['lambda-src/**/*.ts', 'examples/**/*.ts'],
@@ -117,11 +123,6 @@ const typecheckHandlers = project.addTask('typecheck:handlers', {
 });
 project.preCompileTask.spawn(typecheckHandlers);
 
-project.eslint?.addLintPattern('lambda-src');
-project.eslint?.addLintPattern('examples');
-// Handler dependencies are bundled by esbuild, so they are devDependencies of the package.
-project.eslint?.allowDevDeps('lambda-src/**');
-project.eslint?.allowDevDeps('examples/**');
 
 // Non-JavaScript jsii targets: declared so the API stays valid in every language, generated as code only
 // (packaging them needs pip, Maven and dotnet, which an offline build cannot use).

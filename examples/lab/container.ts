@@ -88,7 +88,7 @@ export class LambdaContainer {
   private fault: InvocationFault | undefined;
   private stopped = false;
 
-  constructor(private readonly options: LambdaContainerOptions) {
+  constructor(options: LambdaContainerOptions) {
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
@@ -109,8 +109,12 @@ export class LambdaContainer {
           this.waiting.delete(message.id ?? -1);
           settle?.(message.ok
             ? { ok: true, result: message.result, durationMs: message.durationMs as number }
-            : { ok: false, error: message.error as { name: string; message: string }, injected: false,
-              durationMs: message.durationMs as number });
+            : {
+              ok: false,
+              error: message.error as { name: string; message: string },
+              injected: false,
+              durationMs: message.durationMs as number,
+            });
         }
       });
     });
@@ -153,8 +157,12 @@ export class LambdaContainer {
     const outcome = await new Promise<InvocationOutcome>((resolve) => {
       const timer = setTimeout(() => {
         this.waiting.delete(id);
-        resolve({ ok: false, injected: false, durationMs: Date.now() - started,
-          error: { name: 'TimeoutError', message: `task timed out after ${this.timeoutMs} ms` } });
+        resolve({
+          ok: false,
+          injected: false,
+          durationMs: Date.now() - started,
+          error: { name: 'TimeoutError', message: `task timed out after ${this.timeoutMs} ms` },
+        });
       }, Math.max(1, remaining));
       this.waiting.set(id, (result) => {
         clearTimeout(timer);
