@@ -1,1 +1,3 @@
 export {};
+export * from './resilient-global-table';
+export * from './fis-chaos-suite';

@@ -1,0 +1,92 @@
+/**
+ * The reader's settings, read once per container from the environment the construct writes (names and defaults in
+ * src/private/handler-contract.ts).
+ */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DEFAULTS, READER_ENV, STALENESS_MODES } from '../../src/private/handler-contract';
+import { integer, oneOf, optionalString, requiredString } from '../shared/environment';
+import { ConfigurationError } from '../shared/errors';
+import type { KeyAttribute, KeySchema, KeyType } from '../shared/reader-event';
+import type { StalenessMode } from '../shared/staleness';
+
+/** Everything the reader needs from its environment. */
+export interface ReaderConfig {
+  readonly tableName: string;
+  /** The reader's own region (the replica it reads). */
+  readonly region: string;
+  readonly primaryRegion: string;
+  readonly keySchema: KeySchema;
+  readonly routingParameterName: string;
+  readonly readerName: string;
+  readonly maxStalenessMs: number;
+  readonly routingMaxAgeMs: number;
+  readonly breakerLeaseMs: number;
+  readonly mode: StalenessMode;
+  /** The heartbeat item's key, when the heartbeat is enabled. */
+  readonly heartbeatKey?: Record<string, AttributeValue>;
+  readonly heartbeatIntervalMs: number;
+  readonly watermarkMaxAgeMs: number;
+  readonly sdkTimeoutMs: number;
+  readonly sdkMaxAttempts: number;
+}
+
+const KEY_TYPES: readonly KeyType[] = ['S', 'N', 'B'];
+
+function keyValue(type: KeyType, value: string, variable: string): AttributeValue {
+  if (type === 'N') {
+    if (!Number.isFinite(Number(value))) {
+      throw new ConfigurationError(`environment variable ${variable} must be a number for an N key, got ${JSON.stringify(value)}`);
+    }
+
+    return { N: value };
+  }
+
+  return type === 'B' ? { B: new Uint8Array(Buffer.from(value, 'base64')) } : { S: value };
+}
+
+function heartbeatKey(env: NodeJS.ProcessEnv, schema: KeySchema): Record<string, AttributeValue> | undefined {
+  const partitionValue = optionalString(env, READER_ENV.heartbeatPartitionValue);
+  if (partitionValue === undefined) {
+    return undefined;
+  }
+  const partition = schema.partitionKey;
+  const key = { [partition.name]: keyValue(partition.type, partitionValue, READER_ENV.heartbeatPartitionValue) };
+  if (schema.sortKey) {
+    const sortValue = optionalString(env, READER_ENV.heartbeatSortValue) ?? partitionValue;
+    key[schema.sortKey.name] = keyValue(schema.sortKey.type, sortValue, READER_ENV.heartbeatSortValue);
+  }
+
+  return key;
+}
+
+function keyAttribute(env: NodeJS.ProcessEnv, nameVar: string, typeVar: string): KeyAttribute {
+  return { name: requiredString(env, nameVar), type: oneOf(env, typeVar, KEY_TYPES, 'S') };
+}
+
+/** Reads the reader's configuration; a missing or malformed value is a ConfigurationError naming the variable. */
+export function readerConfig(env: NodeJS.ProcessEnv): ReaderConfig {
+  const partitionKey = keyAttribute(env, READER_ENV.partitionKey, READER_ENV.partitionKeyType);
+  const sortKey = optionalString(env, READER_ENV.sortKey) === undefined
+    ? undefined
+    : keyAttribute(env, READER_ENV.sortKey, READER_ENV.sortKeyType);
+  const keySchema: KeySchema = sortKey ? { partitionKey, sortKey } : { partitionKey };
+
+  return {
+    tableName: requiredString(env, READER_ENV.tableName),
+    region: requiredString(env, 'AWS_REGION'),
+    primaryRegion: requiredString(env, READER_ENV.primaryRegion),
+    keySchema,
+    routingParameterName: requiredString(env, READER_ENV.routingParameterName),
+    readerName: optionalString(env, READER_ENV.readerName)
+      ?? optionalString(env, 'AWS_LAMBDA_FUNCTION_NAME') ?? 'reader',
+    maxStalenessMs: integer(env, READER_ENV.maxStalenessMs, DEFAULTS.maxStalenessMs),
+    routingMaxAgeMs: integer(env, READER_ENV.routingMaxAgeMs, DEFAULTS.routingMaxAgeMs),
+    breakerLeaseMs: integer(env, READER_ENV.breakerLeaseMs, DEFAULTS.breakerLeaseMs),
+    mode: oneOf(env, READER_ENV.stalenessMode, STALENESS_MODES, 'evidence'),
+    heartbeatKey: heartbeatKey(env, keySchema),
+    heartbeatIntervalMs: integer(env, READER_ENV.heartbeatIntervalMs, DEFAULTS.heartbeatIntervalMs),
+    watermarkMaxAgeMs: integer(env, READER_ENV.watermarkMaxAgeMs, DEFAULTS.watermarkMaxAgeMs),
+    sdkTimeoutMs: integer(env, READER_ENV.sdkTimeoutMs, DEFAULTS.sdkTimeoutMs),
+    sdkMaxAttempts: Math.max(1, integer(env, READER_ENV.sdkMaxAttempts, DEFAULTS.sdkMaxAttempts)),
+  };
+}

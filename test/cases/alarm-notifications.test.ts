@@ -1,0 +1,111 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { handler } from '../../lambda-src/rerouter';
+import { encodeRoutingValue, effectiveModeOf, HeldAlarmState } from '../../lambda-src/shared/routing-state';
+import { REROUTER_ENV } from '../../src/private/handler-contract';
+import { captureOutput } from '../handlers/handler-output';
+import { useLocalAws } from '../support/local-aws';
+
+interface AlarmCase {
+  readonly name: string;
+  readonly initial?: { readonly raw?: string; readonly alarms?: Record<string, HeldAlarmState> };
+  readonly event: unknown;
+  readonly expect: {
+    readonly routing: 'primary' | 'replica' | 'unchanged';
+    readonly succeeds: boolean;
+    readonly parameterWrites?: number | string;
+    readonly logs?: string;
+  };
+}
+
+const FIXTURE = path.join(__dirname, '..', '..', '..', 'shared', 'cases', 'alarm-notifications.json');
+const fixture = JSON.parse(fs.readFileSync(FIXTURE, 'utf8')) as { configuredAlarms: string[]; cases: AlarmCase[] };
+
+/** The malformed records of each case (by index), each of which must log exactly one error line naming it. */
+const MALFORMED_RECORDS: Record<string, number[]> = {
+  'message is not JSON': [0],
+  'JSON without a state': [0],
+  'unknown state value': [0],
+  'one bad record between two good ones, in order': [1],
+};
+
+/** The cases whose stored value is unreadable, which must log exactly one error line saying so. */
+const UNREADABLE_VALUE = new Set(['the parameter holds garbage']);
+
+describe('alarm notification cases through the rerouter handler', () => {
+  const local = useLocalAws();
+  const saved: Record<string, string | undefined> = {};
+
+  beforeAll(() => {
+    for (const name of ['AWS_REGION', REROUTER_ENV.alarmArns, REROUTER_ENV.writeBaseDelayMs]) {
+      saved[name] = process.env[name];
+    }
+    process.env.AWS_REGION = 'eu-central-1';
+    process.env[REROUTER_ENV.alarmArns] = JSON.stringify(fixture.configuredAlarms);
+    process.env[REROUTER_ENV.writeBaseDelayMs] = '10';
+  });
+
+  afterAll(() => {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) {
+        delete process.env[name];
+      } else {
+        process.env[name] = value;
+      }
+    }
+    delete process.env[REROUTER_ENV.routingParameterName];
+  });
+
+  test('the fixture has cases', () => {
+    expect(fixture.cases.length).toBeGreaterThanOrEqual(15);
+  });
+
+  test.each(fixture.cases.map((c, index) => [c.name, c, index] as const))('%s', async (_name, c, index) => {
+    // GIVEN a parameter of this case only, holding the initial state
+    const parameter = `/cases/alarm-notifications/${index}`;
+    process.env[REROUTER_ENV.routingParameterName] = parameter;
+    const parameters = local().parameters;
+    if (c.initial?.raw !== undefined) {
+      parameters.set(parameter, c.initial.raw);
+    } else if (c.initial?.alarms !== undefined) {
+      parameters.set(parameter, encodeRoutingValue({ pinned: false, alarms: c.initial.alarms }));
+    }
+    const before = parameters.get(parameter)?.value;
+    parameters.resetCounts();
+
+    // WHEN
+    const output = captureOutput();
+    let outcome: 'succeeded' | 'failed';
+    try {
+      await handler(c.event);
+      outcome = 'succeeded';
+    } catch {
+      outcome = 'failed';
+    } finally {
+      output.restore();
+    }
+
+    // THEN
+    expect(outcome).toBe(c.expect.succeeds ? 'succeeded' : 'failed');
+    const after = parameters.get(parameter)?.value;
+    if (c.expect.routing === 'unchanged') {
+      expect(after).toBe(before);
+    } else {
+      expect(effectiveModeOf(after).mode).toBe(c.expect.routing);
+    }
+    const writes = parameters.calls.PutParameter ?? 0;
+    if (typeof c.expect.parameterWrites === 'number') {
+      expect(writes).toBe(c.expect.parameterWrites);
+    } else if (c.expect.parameterWrites === 'at most 2') {
+      expect(writes).toBeLessThanOrEqual(2);
+    } else {
+      expect(c.expect.parameterWrites).toBeUndefined();
+    }
+    const errors = output.atLevel('ERROR');
+    const malformed = MALFORMED_RECORDS[c.name] ?? [];
+    const unreadable = UNREADABLE_VALUE.has(c.name) ? 1 : 0;
+    expect(errors).toHaveLength(malformed.length + unreadable);
+    expect(errors.filter((line) => line.record !== undefined).map((line) => line.record)).toEqual(malformed);
+    expect(errors.filter((line) => String(line.message).includes('unreadable'))).toHaveLength(unreadable);
+  });
+});
