@@ -1,4 +1,4 @@
-import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -36,7 +36,7 @@ export enum InsufficientDataPolicy {
 }
 
 /** The value the routing parameter is created with: automatic routing, reading the replica. */
-export const ROUTING_PARAMETER_INITIAL_VALUE = 'replica';
+const ROUTING_PARAMETER_INITIAL_VALUE = 'replica';
 
 /** The stale-detection alarm's default period. */
 const DEFAULT_DETECTION_PERIOD = Duration.seconds(10);
@@ -219,6 +219,11 @@ export class ReplicationRerouter extends Construct implements IRoutingParameter 
         + `(${table.replicaRegions.join(', ')}), got a stack in region ${region}`);
     }
     const settings = rerouterSettings(props);
+    if (settings.reservedConcurrency > 1) {
+      Annotations.of(this).addWarningV2('resilient-global-table:rerouter-concurrency',
+        `reservedConcurrency is ${settings.reservedConcurrency}: duplicate or reordered notifications may then be `
+        + 'applied concurrently, and the last PutParameter wins (1 serializes them)');
+    }
     this.region = region;
     this.detectionPeriod = settings.detectionPeriod;
     this.parameterName = settings.parameterName;
@@ -231,7 +236,12 @@ export class ReplicationRerouter extends Construct implements IRoutingParameter 
       onCreate: {
         service: 'SSM',
         action: 'putParameter',
-        parameters: { Name: this.parameterName, Value: ROUTING_PARAMETER_INITIAL_VALUE, Type: 'String', Overwrite: false },
+        parameters: {
+          Name: this.parameterName,
+          Value: ROUTING_PARAMETER_INITIAL_VALUE,
+          Type: 'String',
+          Overwrite: false,
+        },
         physicalResourceId: cr.PhysicalResourceId.of(this.parameterName),
         ignoreErrorCodesMatching: 'ParameterAlreadyExists',
       },
@@ -288,7 +298,8 @@ export class ReplicationRerouter extends Construct implements IRoutingParameter 
       retentionPeriod: Duration.days(14),
     });
     this.deadLetterQueueAlarm = new cloudwatch.Alarm(this, 'DeadLetterQueueAlarm', {
-      alarmDescription: `Routing notifications for ${this.parameterName} were lost: readers may stay on the wrong region`,
+      alarmDescription: `Routing notifications for ${this.parameterName} were lost: `
+        + 'readers may stay on the wrong region',
       metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(1),
         statistic: cloudwatch.Stats.MAXIMUM,
@@ -303,7 +314,9 @@ export class ReplicationRerouter extends Construct implements IRoutingParameter 
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `Rerouter of ${this.parameterName} in ${region}`,
     });
-    const logGroup = new logs.LogGroup(this, 'LogGroup', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
+    const logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+    });
     this.function = new lambda.Function(this, 'Function', {
       description: `Routes the readers of ${this.parameterName} between the replica and the primary`,
       code: handlerCode('rerouter'),
@@ -345,8 +358,11 @@ export class ReplicationRerouter extends Construct implements IRoutingParameter 
       deadLetterQueue: this.deadLetterQueue,
     }));
     const lagTopic = sns.Topic.fromTopicArn(this, 'LagAlarmTopic', table.lagAlarmTopicArn(region));
-    const lagDeadLetterQueue = sqs.Queue.fromQueueArn(this, 'LagAlarmDeadLetterQueue', table.lagAlarmDeadLetterQueueArn(region));
-    lagTopic.addSubscription(new subscriptions.LambdaSubscription(this.function, { deadLetterQueue: lagDeadLetterQueue }));
+    const lagDeadLetterQueue = sqs.Queue.fromQueueArn(this, 'LagAlarmDeadLetterQueue',
+      table.lagAlarmDeadLetterQueueArn(region));
+    lagTopic.addSubscription(new subscriptions.LambdaSubscription(this.function, {
+      deadLetterQueue: lagDeadLetterQueue,
+    }));
 
     this.reconcileRule = new events.Rule(this, 'ReconcileSchedule', {
       description: `Reconciles ${this.parameterName} with the states of its alarms`,
@@ -472,7 +488,8 @@ function defaultDetectionAlarmName(parameterName: string): string {
 
 function checkAlarmName(value: string): void {
   if (Token.isUnresolved(value)) {
-    throw new Error(`detectionAlarmName must be a literal string (the alarm's ARN is built from it), got a token (${value})`);
+    throw new Error('detectionAlarmName must be a literal string (the ARN of the alarm is built from it), '
+      + `got a token (${value})`);
   }
   if (value.length < 1 || value.length > ALARM_NAME_MAX_LENGTH || !/^[\x20-\x7e]+$/.test(value)) {
     throw new Error(`detectionAlarmName must be 1 to ${ALARM_NAME_MAX_LENGTH} printable ASCII characters, `

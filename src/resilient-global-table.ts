@@ -175,7 +175,8 @@ export interface ResilientGlobalTableProps {
   readonly lagAlarmPeriod?: Duration;
 
   /**
-   * Number of periods a lag alarm evaluates. Period times evaluation periods may not exceed one day.
+   * Number of periods a lag alarm evaluates. Period times evaluation periods may not exceed one day. With the
+   * defaults a pause alarms about two to three minutes after it starts; each reader's own breaker covers that gap.
    *
    * @default 2
    */

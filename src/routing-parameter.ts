@@ -22,10 +22,10 @@ export enum ReadLocation {
 }
 
 /** The longest fully qualified SSM parameter name. */
-export const ROUTING_PARAMETER_NAME_MAX_LENGTH = 1011;
+const ROUTING_PARAMETER_NAME_MAX_LENGTH = 1011;
 
 /** The deepest parameter hierarchy SSM allows. */
-export const ROUTING_PARAMETER_MAX_DEPTH = 15;
+const ROUTING_PARAMETER_MAX_DEPTH = 15;
 
 /** Characters SSM allows in a parameter name (the hierarchy separator `/` included). */
 const PARAMETER_NAME_PATTERN = /^[a-zA-Z0-9_.\-/]+$/;
@@ -83,7 +83,8 @@ export class RoutingParameter {
     }
     const problem = RoutingParameter.nameProblem(value);
     if (problem) {
-      throw new Error(`${prop} must be a fully qualified SSM parameter name (${problem}), got ${JSON.stringify(value)}`);
+      throw new Error(`${prop} must be a fully qualified SSM parameter name (${problem}), `
+        + `got ${JSON.stringify(value)}`);
     }
   }
 

@@ -55,25 +55,25 @@ export enum RoutingReason {
 }
 
 /** Log levels of the handler (Powertools logger). */
-export const READER_LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
+const READER_LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
 
 /** The smallest staleness bound: the replication metrics and the heartbeat work in whole seconds. */
-export const MIN_MAX_STALENESS = Duration.seconds(1);
+const MIN_MAX_STALENESS = Duration.seconds(1);
 
 /** The largest duration any reader setting accepts. */
-export const MAX_READER_DURATION = Duration.hours(1);
+const MAX_READER_DURATION = Duration.hours(1);
 
 /** Lambda's memory limits in MiB. */
-export const LAMBDA_MIN_MEMORY_MIB = 128;
+const LAMBDA_MIN_MEMORY_MIB = 128;
 
 /** Lambda's largest memory size in MiB. */
-export const LAMBDA_MAX_MEMORY_MIB = 10240;
+const LAMBDA_MAX_MEMORY_MIB = 10240;
 
 /** Lambda's longest timeout. */
-export const LAMBDA_MAX_TIMEOUT = Duration.minutes(15);
+const LAMBDA_MAX_TIMEOUT = Duration.minutes(15);
 
 /** The most attempts one SDK call of the reader may make. */
-export const READER_MAX_SDK_ATTEMPTS = 10;
+const READER_MAX_SDK_ATTEMPTS = 10;
 
 /** SDK calls a single read can make one after another (routing, replica item, watermark, primary item). */
 const SEQUENTIAL_SDK_CALLS = 4;
@@ -228,7 +228,9 @@ export class StalenessAwareReader extends Construct {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `Reader ${settings.readerName} of table ${props.table.tableName} in ${region}`,
     });
-    this.logGroup = new logs.LogGroup(this, 'LogGroup', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+    });
 
     this.function = new lambda.Function(this, 'Function', {
       description: `Staleness-aware reader of table ${props.table.tableName} in ${region}`,
@@ -367,10 +369,12 @@ function readerSettings(scope: Construct, props: StalenessAwareReaderProps): Rea
 
   checkReaderName(readerName);
   const maxStalenessMs = checkDurationBetween('maxStaleness', maxStaleness, MIN_MAX_STALENESS, MAX_READER_DURATION);
-  const routingMaxAgeMs = checkDurationBetween('routingCacheMaxAge', routingCacheMaxAge, millisecond, MAX_READER_DURATION);
-  const breakerLeaseMs = checkDurationBetween('breakerLease', props.breakerLease ?? Duration.millis(DEFAULTS.breakerLeaseMs),
+  const routingMaxAgeMs = checkDurationBetween('routingCacheMaxAge', routingCacheMaxAge,
     millisecond, MAX_READER_DURATION);
-  const watermarkMaxAgeMs = checkDurationBetween('watermarkCacheMaxAge', watermarkCacheMaxAge, millisecond, MAX_READER_DURATION);
+  const breakerLease = props.breakerLease ?? Duration.millis(DEFAULTS.breakerLeaseMs);
+  const breakerLeaseMs = checkDurationBetween('breakerLease', breakerLease, millisecond, MAX_READER_DURATION);
+  const watermarkMaxAgeMs = checkDurationBetween('watermarkCacheMaxAge', watermarkCacheMaxAge,
+    millisecond, MAX_READER_DURATION);
   const sdkTimeoutMs = checkDurationBetween('sdkTimeout', props.sdkTimeout ?? Duration.millis(DEFAULTS.sdkTimeoutMs),
     millisecond, LAMBDA_MAX_TIMEOUT);
   const timeoutMs = checkDurationBetween('timeout', timeout, Duration.seconds(1), LAMBDA_MAX_TIMEOUT);
@@ -414,10 +418,12 @@ const READER_NAME_MAX_LENGTH = 255;
 
 function checkReaderName(value: string): void {
   if (Token.isUnresolved(value)) {
-    throw new Error(`readerName must be a literal string (it names a metric dimension at synth time), got a token (${value})`);
+    throw new Error('readerName must be a literal string (it names a metric dimension at synth time), '
+      + `got a token (${value})`);
   }
   if (value.length < 1 || value.length > READER_NAME_MAX_LENGTH || !/^[\x20-\x7e]+$/.test(value)) {
-    throw new Error(`readerName must be 1 to ${READER_NAME_MAX_LENGTH} printable ASCII characters, got ${JSON.stringify(value)}`);
+    throw new Error(`readerName must be 1 to ${READER_NAME_MAX_LENGTH} printable ASCII characters, `
+      + `got ${JSON.stringify(value)}`);
   }
 }
 

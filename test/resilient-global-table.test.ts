@@ -45,7 +45,8 @@ function onlyResource(template: Template, type: string): { logicalId: string; pr
   return { logicalId: ids[0], properties: found[ids[0]].Properties };
 }
 
-const EXPECTED_EXPRESSION = 'IF(FILL(m_hb, 0) > 0 AND FILL(m_lat, -1) < 0, 5001, MAX([FILL(m_lat, 0), FILL(m_obs, 0)]))';
+const EXPECTED_EXPRESSION =
+  'IF(FILL(m_hb, 0) > 0 AND FILL(m_lat, -1) < 0, 5001, MAX([FILL(m_lat, 0), FILL(m_obs, 0)]))';
 
 describe('ResilientGlobalTable', () => {
   test('is exported from the package barrel', () => {
@@ -106,7 +107,10 @@ describe('ResilientGlobalTable', () => {
         BillingMode: 'PROVISIONED',
         KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
         Replicas: Match.arrayWith([
-          Match.objectLike({ Region: REPLICA, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: false } }),
+          Match.objectLike({
+            Region: REPLICA,
+            PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: false },
+          }),
         ]),
       },
     });
@@ -117,7 +121,8 @@ describe('ResilientGlobalTable', () => {
     const { stack } = primaryStack();
 
     // WHEN
-    const table = new ResilientGlobalTable(stack, 'Table', { ...BASE_PROPS, replicaRegions: [REPLICA, 'ap-southeast-2'] });
+    const replicaRegions = [REPLICA, 'ap-southeast-2'];
+    const table = new ResilientGlobalTable(stack, 'Table', { ...BASE_PROPS, replicaRegions });
 
     // THEN
     const template = Template.fromStack(stack);
@@ -202,7 +207,8 @@ describe('ResilientGlobalTable', () => {
     expect(topicName).toMatch(/^[a-zA-Z0-9_-]+$/);
     expect(stack.resolve(table.lagAlarmDeadLetterQueueArn(REPLICA)))
       .toEqual(joinedArn(`:sqs:${PRIMARY}:${ACCOUNT}:${queueName}`));
-    expect(stack.resolve(table.lagAlarmTopicArn(REPLICA))).toEqual(joinedArn(`:sns:${PRIMARY}:${ACCOUNT}:${topicName}`));
+    expect(stack.resolve(table.lagAlarmTopicArn(REPLICA)))
+      .toEqual(joinedArn(`:sns:${PRIMARY}:${ACCOUNT}:${topicName}`));
   });
 
   test('accepts a table name that is a token', () => {
@@ -220,7 +226,8 @@ describe('ResilientGlobalTable', () => {
   test('passes the CloudFormation validator of the default rules', () => {
     // GIVEN
     const { app, stack } = primaryStack({ '@aws-cdk/core:validateAgainstDefaultRules': true });
-    new ResilientGlobalTable(stack, 'Table', { ...BASE_PROPS, sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING } });
+    const sortKey = { name: 'sk', type: dynamodb.AttributeType.STRING };
+    new ResilientGlobalTable(stack, 'Table', { ...BASE_PROPS, sortKey });
     const quiet = new Stack(app, 'Quiet', { env: { account: ACCOUNT, region: PRIMARY } });
     new ResilientGlobalTable(quiet, 'Table', { ...BASE_PROPS, heartbeat: { enabled: false } });
 
@@ -237,7 +244,8 @@ describe('ResilientGlobalTable', () => {
       const { app, stack } = primaryStack();
       const table = new ResilientGlobalTable(stack, 'Table', BASE_PROPS);
       const readerStack = new Stack(app, 'Reader', { env: { account: ACCOUNT, region: REPLICA } });
-      const role = new iam.Role(readerStack, 'ReaderRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+      const assumedBy = new iam.ServicePrincipal('lambda.amazonaws.com');
+      const role = new iam.Role(readerStack, 'ReaderRole', { assumedBy });
 
       // WHEN
       table.grantReplicaRead(role, REPLICA);
@@ -417,7 +425,8 @@ describe('ResilientGlobalTable', () => {
 
       // WHEN
       new ResilientGlobalTable(stack, 'Table', BASE_PROPS);
-      new ResilientGlobalTable(other, 'Table', { ...BASE_PROPS, heartbeat: { logRetention: logs.RetentionDays.THREE_MONTHS } });
+      const heartbeat = { logRetention: logs.RetentionDays.THREE_MONTHS };
+      new ResilientGlobalTable(other, 'Table', { ...BASE_PROPS, heartbeat });
 
       // THEN
       Template.fromStack(stack).hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 14 });
@@ -580,7 +589,7 @@ describe('ResilientGlobalTable', () => {
       });
     });
 
-    test('has a topic policy that lets only the lag alarm publish, lets the account subscribe and denies non-TLS', () => {
+    test('has a topic policy: only the lag alarm may publish, the account may subscribe, non-TLS is denied', () => {
       // GIVEN
       const { stack } = primaryStack();
 
@@ -611,7 +620,9 @@ describe('ResilientGlobalTable', () => {
               Condition: {
                 StringEquals: { 'aws:SourceAccount': ACCOUNT },
                 ArnLike: {
-                  'aws:SourceArn': joinedArn(`:cloudwatch:${PRIMARY}:${ACCOUNT}:alarm:orders-replication-lag-eu-central-1`),
+                  'aws:SourceArn': joinedArn(
+                    `:cloudwatch:${PRIMARY}:${ACCOUNT}:alarm:orders-replication-lag-eu-central-1`,
+                  ),
                 },
               },
             },
@@ -683,7 +694,7 @@ describe('ResilientGlobalTable', () => {
   });
 
   describe('metrics', () => {
-    test('metricReplicationLatency is AWS/DynamoDB ReplicationLatency by table and receiving region, Maximum over 1 minute', () => {
+    test('metricReplicationLatency is AWS/DynamoDB ReplicationLatency per receiving region, Maximum, 1 minute', () => {
       // GIVEN
       const { stack } = primaryStack();
       const table = new ResilientGlobalTable(stack, 'Table', BASE_PROPS);
@@ -788,17 +799,20 @@ describe('ResilientGlobalTable', () => {
       const create = (): unknown => new ResilientGlobalTable(stack, 'Table', BASE_PROPS);
 
       // THEN
-      expect(create).toThrow(/ResilientGlobalTable needs a stack with a concrete region \(set env.region on stack 'Agnostic'\)/);
+      expect(create)
+        .toThrow(/ResilientGlobalTable needs a stack with a concrete region \(set env.region on stack 'Agnostic'\)/);
       expect(Template.fromStack(stack).toJSON().Resources ?? {}).toEqual({});
     });
 
     test('throws when the replica list is empty', () => {
-      expectRefusal({ replicaRegions: [] }, 'replicaRegions must list at least one region other than the primary region us-east-1, got []');
+      expectRefusal({ replicaRegions: [] },
+        'replicaRegions must list at least one region other than the primary region us-east-1, got []');
     });
 
     test('throws when a replica region repeats or is not a region name', () => {
       expectRefusal({ replicaRegions: [REPLICA, REPLICA] }, 'replicaRegions[1] repeats eu-central-1');
-      expectRefusal({ replicaRegions: ['Frankfurt'] }, 'replicaRegions[0] must be a region name such as \'eu-central-1\', got "Frankfurt"');
+      expectRefusal({ replicaRegions: ['Frankfurt'] },
+        'replicaRegions[0] must be a region name such as \'eu-central-1\', got "Frankfurt"');
     });
 
     test('throws when the table name is too short or has characters DynamoDB refuses', () => {
@@ -819,7 +833,8 @@ describe('ResilientGlobalTable', () => {
         'heartbeat.partitionValue must be a numeric string because key \'id\' is a Number, got "__rgt_heartbeat__"');
       expectRefusal({ partitionKey: { name: 'id', type: dynamodb.AttributeType.BINARY } },
         /heartbeat.partitionValue: the heartbeat supports String and Number keys/);
-      expectRefusal({ heartbeat: { partitionValue: '' } }, 'heartbeat.partitionValue must be a non-empty string, got ""');
+      expectRefusal({ heartbeat: { partitionValue: '' } },
+        'heartbeat.partitionValue must be a non-empty string, got ""');
     });
 
     test('throws when the lag alarm settings are out of range', () => {
@@ -827,7 +842,8 @@ describe('ResilientGlobalTable', () => {
         'lagAlarmThreshold must be between 1 second (1000 ms) and 1 hour (3600000 ms), got 200 ms');
       expectRefusal({ lagAlarmPeriod: Duration.seconds(90) },
         'lagAlarmPeriod must be a whole multiple of 1 minute (60000 ms), got 1 minute 30 seconds (90000 ms)');
-      expectRefusal({ lagAlarmEvaluationPeriods: 0 }, 'lagAlarmEvaluationPeriods must be an integer from 1 to 1440, got 0');
+      expectRefusal({ lagAlarmEvaluationPeriods: 0 },
+        'lagAlarmEvaluationPeriods must be an integer from 1 to 1440, got 0');
       expectRefusal({ lagAlarmEvaluationPeriods: 2, lagAlarmDatapointsToAlarm: 3 },
         'lagAlarmDatapointsToAlarm must be an integer from 1 to 2, got 3');
     });

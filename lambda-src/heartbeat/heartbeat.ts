@@ -145,7 +145,9 @@ async function readCopy(config: HeartbeatConfig, deps: HeartbeatDependencies, re
     const value = raw?.N ?? raw?.S;
     const writtenAtMs = value === undefined ? undefined : Number(value);
 
-    return { ok: true, writtenAtMs: writtenAtMs !== undefined && Number.isFinite(writtenAtMs) ? writtenAtMs : undefined };
+    const known = writtenAtMs !== undefined && Number.isFinite(writtenAtMs);
+
+    return { ok: true, writtenAtMs: known ? writtenAtMs : undefined };
   } catch (error) {
     deps.logger.warn('heartbeat replica read failed', { region, error: describe(error) });
 

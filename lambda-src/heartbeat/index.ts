@@ -11,9 +11,12 @@ import { METRIC_NAMESPACE } from '../../src/private/handler-contract';
 import { dynamoDbClient } from '../shared/clients';
 import { createLogger } from '../shared/logging';
 
-export { readHeartbeatConfig, HeartbeatConfig, DEFAULT_HEARTBEAT_RUN_MS } from './config';
-export { runHeartbeat, HeartbeatDependencies, HeartbeatRunResult, DeadlineContext } from './heartbeat';
-export { observedLagMs, unshownWrites, withWrite, PendingWrites } from './lag';
+export { readHeartbeatConfig, DEFAULT_HEARTBEAT_RUN_MS } from './config';
+export type { HeartbeatConfig } from './config';
+export { runHeartbeat } from './heartbeat';
+export type { HeartbeatDependencies, HeartbeatRunResult, DeadlineContext } from './heartbeat';
+export { observedLagMs, unshownWrites, withWrite } from './lag';
+export type { PendingWrites } from './lag';
 
 const logger = createLogger('heartbeat');
 const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName: 'heartbeat' });
@@ -28,7 +31,8 @@ export async function handler(_event: unknown, context?: Context): Promise<Heart
   }
   const config = readHeartbeatConfig(process.env);
   const dynamoDb = (region: string): DynamoDBClient => {
-    const key = `${region}/${config.sdkTimeoutMs}/${config.sdkMaxAttempts}/${process.env.AWS_ENDPOINT_URL_DYNAMODB ?? ''}`;
+    const endpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB ?? '';
+    const key = `${region}/${config.sdkTimeoutMs}/${config.sdkMaxAttempts}/${endpoint}`;
     let client = clients.get(key);
     if (client === undefined) {
       client = dynamoDbClient(region, { timeoutMs: config.sdkTimeoutMs, maxAttempts: config.sdkMaxAttempts });

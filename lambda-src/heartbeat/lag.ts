@@ -12,7 +12,9 @@ export const MAX_PENDING_WRITES = 1_000;
 
 /** Drops the writes a replica copy written at `replicaWrittenAtMs` shows (`undefined`: the replica has no copy). */
 export function unshownWrites(pending: PendingWrites, replicaWrittenAtMs: number | undefined): number[] {
-  return replicaWrittenAtMs === undefined ? [...pending] : pending.filter((writtenAt) => writtenAt > replicaWrittenAtMs);
+  return replicaWrittenAtMs === undefined
+    ? [...pending]
+    : pending.filter((writtenAt) => writtenAt > replicaWrittenAtMs);
 }
 
 /**

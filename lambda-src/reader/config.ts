@@ -35,7 +35,9 @@ const KEY_TYPES: readonly KeyType[] = ['S', 'N', 'B'];
 function keyValue(type: KeyType, value: string, variable: string): AttributeValue {
   if (type === 'N') {
     if (!Number.isFinite(Number(value))) {
-      throw new ConfigurationError(`environment variable ${variable} must be a number for an N key, got ${JSON.stringify(value)}`);
+      throw new ConfigurationError(
+        `environment variable ${variable} must be a number for an N key, got ${JSON.stringify(value)}`,
+      );
     }
 
     return { N: value };

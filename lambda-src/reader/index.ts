@@ -112,7 +112,9 @@ function noteWrittenAt(c: Container, item: ItemCopy | null): void {
   }
   if (reading.issue === 'future' && !c.warned.has('future')) {
     c.warned.add('future');
-    c.logger.warn('written_at is in the future: writer clock skew; age clamped at 0 (logged once)', { skewMs: reading.skewMs });
+    c.logger.warn(
+      'written_at is in the future: writer clock skew; age clamped at 0 (logged once)', { skewMs: reading.skewMs },
+    );
   }
 }
 
@@ -173,7 +175,9 @@ export const handler = async (event: unknown): Promise<ReaderResponse> => {
   });
   report(c, read);
   if (!read.served) {
-    return { error: { type: 'Unavailable', message: `neither ${c.config.region} nor ${c.config.primaryRegion} answered` } };
+    const message = `neither ${c.config.region} nor ${c.config.primaryRegion} answered`;
+
+    return { error: { type: 'Unavailable', message } };
   }
 
   return {

@@ -12,8 +12,10 @@ import { METRIC_NAMESPACE } from '../../src/private/handler-contract';
 import { ssmClient } from '../shared/clients';
 import { createLogger } from '../shared/logging';
 
-export { Rerouter, RerouterDependencies, RerouterResult, OperatorCommand, classifyEvent } from './rerouter';
-export { readRerouterConfig, RerouterConfig } from './config';
+export { Rerouter, classifyEvent } from './rerouter';
+export type { RerouterDependencies, RerouterResult, OperatorCommand } from './rerouter';
+export { readRerouterConfig } from './config';
+export type { RerouterConfig } from './config';
 
 const logger = createLogger('rerouter');
 const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName: 'rerouter' });

@@ -17,7 +17,8 @@ import { DIMENSIONS, METRICS } from '../../src/private/handler-contract';
 import { parseAlarmRecord, SnsRecordLike } from '../shared/alarm-notification';
 import { DependencyError, InvalidInputError, describe } from '../shared/errors';
 import {
-  AlarmNotification, applyNotification, effectiveMode, encodeRoutingValue, parseRoutingValue, pin, reconcile,
+  AlarmNotification, applyNotification, effectiveMode, encodeRoutingValue, forgetUnconfigured, parseRoutingValue,
+  pin, reconcile,
   RoutingMode, RoutingState, RoutingValueForm, unpin,
 } from '../shared/routing-state';
 
@@ -192,7 +193,7 @@ export class Rerouter {
         problem: parsed.problem,
       });
     }
-    const state = next(parsed.state);
+    const state = forgetUnconfigured(next(parsed.state), this.config);
     const previousMode = effectiveMode(parsed.state, this.config);
     const mode = effectiveMode(state, this.config);
     const encoded = encodeRoutingValue(state);
@@ -209,7 +210,9 @@ export class Rerouter {
       this.deps.metrics.publishStoredMetrics();
     }
 
-    return { parameter: this.config.parameterName, mode, previousMode, written: write, state, previousForm: parsed.form };
+    return {
+      parameter: this.config.parameterName, mode, previousMode, written: write, state, previousForm: parsed.form,
+    };
   }
 
   private budget() {
@@ -256,7 +259,9 @@ export class Rerouter {
 
   private failed(operation: string, cause: unknown): DependencyError {
     const error = new DependencyError('SSM', operation, this.config.region, cause);
-    this.deps.logger.error('routing parameter call failed', { parameter: this.config.parameterName, error: error.message });
+    this.deps.logger.error('routing parameter call failed', {
+      parameter: this.config.parameterName, error: error.message,
+    });
 
     return error;
   }

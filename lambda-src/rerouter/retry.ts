@@ -41,7 +41,9 @@ export function isRetryable(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) {
     return false;
   }
-  const fields = error as { name?: unknown; code?: unknown; $fault?: unknown; $metadata?: { httpStatusCode?: unknown } };
+  const fields = error as {
+    name?: unknown; code?: unknown; $fault?: unknown; $metadata?: { httpStatusCode?: unknown };
+  };
   const status = fields.$metadata?.httpStatusCode;
 
   return (typeof fields.name === 'string' && RETRYABLE_NAMES.has(fields.name))

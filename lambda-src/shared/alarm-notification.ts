@@ -4,7 +4,7 @@
  */
 import { AlarmNotification, isAlarmStateValue, ALARM_STATE_VALUES } from './routing-state';
 
-export { AlarmNotification } from './routing-state';
+export type { AlarmNotification } from './routing-state';
 
 /** The parts of an SNS record this parser reads (a Lambda SNS event record has them). */
 export interface SnsRecordLike {

@@ -14,7 +14,12 @@ export interface ClientBudget {
 }
 
 function httpHandler(budget: ClientBudget): NodeHttpHandler {
-  return new NodeHttpHandler({ connectionTimeout: budget.timeoutMs, requestTimeout: budget.timeoutMs });
+  // throwOnRequestTimeout: without it the handler only warns when requestTimeout passes and the call waits on.
+  return new NodeHttpHandler({
+    connectionTimeout: budget.timeoutMs,
+    requestTimeout: budget.timeoutMs,
+    throwOnRequestTimeout: true,
+  });
 }
 
 /** A DynamoDB client for `region` within `budget`. */

@@ -78,11 +78,17 @@ function checkKeyValue(attribute: KeyAttribute, value: unknown, maxBytes: number
   switch (attribute.type) {
     case 'S': {
       if (typeof value !== 'string' || value.length === 0) {
-        return { ok: false, message: `${role} ${attribute.name} must be a non-empty string, got ${describeValue(value)}` };
+        return {
+          ok: false,
+          message: `${role} ${attribute.name} must be a non-empty string, got ${describeValue(value)}`,
+        };
       }
       const bytes = Buffer.byteLength(value, 'utf8');
       if (bytes > maxBytes) {
-        return { ok: false, message: `${role} ${attribute.name} is ${bytes} bytes of UTF-8; at most ${maxBytes} allowed` };
+        return {
+          ok: false,
+          message: `${role} ${attribute.name} is ${bytes} bytes of UTF-8; at most ${maxBytes} allowed`,
+        };
       }
 
       return { ok: true, value: { S: value } };
@@ -96,11 +102,17 @@ function checkKeyValue(attribute: KeyAttribute, value: unknown, maxBytes: number
     }
     case 'B': {
       if (typeof value !== 'string' || value.length === 0 || !BASE64.test(value)) {
-        return { ok: false, message: `${role} ${attribute.name} must be a non-empty base64 string, got ${describeValue(value)}` };
+        return {
+          ok: false,
+          message: `${role} ${attribute.name} must be a non-empty base64 string, got ${describeValue(value)}`,
+        };
       }
       const bytes = Buffer.from(value, 'base64');
       if (bytes.length > maxBytes) {
-        return { ok: false, message: `${role} ${attribute.name} is ${bytes.length} bytes; at most ${maxBytes} allowed` };
+        return {
+          ok: false,
+          message: `${role} ${attribute.name} is ${bytes.length} bytes; at most ${maxBytes} allowed`,
+        };
       }
 
       return { ok: true, value: { B: new Uint8Array(bytes) } };
@@ -121,7 +133,10 @@ function keySource(event: Record<string, unknown>, schema: KeySchema):
   { ok: true; source: Record<string, unknown>; nested: boolean } | { ok: false; field: string; message: string } {
   if (event.key !== undefined) {
     if (!isRecord(event.key)) {
-      return { ok: false, field: 'key', message: `key must be an object of the key attributes, got ${describeValue(event.key)}` };
+      return {
+        ok: false, field: 'key',
+        message: `key must be an object of the key attributes, got ${describeValue(event.key)}`,
+      };
     }
 
     return { ok: true, source: event.key, nested: true };
@@ -174,7 +189,10 @@ export function validateReaderEvent(event: unknown, schema: KeySchema): ReaderEv
   if (source.nested) {
     const extra = Object.keys(source.source).filter((name) => !(name in key));
     if (extra.length > 0) {
-      return { ok: false, field: 'key', message: `key holds attributes that are not the table's key: ${extra.join(', ')}` };
+      return {
+        ok: false, field: 'key',
+        message: `key holds attributes that are not the table's key: ${extra.join(', ')}`,
+      };
     }
   }
 

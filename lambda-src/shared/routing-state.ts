@@ -303,6 +303,24 @@ export function unpin(state: RoutingState): RoutingState {
 }
 
 /**
+ * Forgets held alarms that are not in `config.alarmArns` (the rerouter was reconfigured), so the stored mode and the
+ * readers' mode agree. Same state object when every held alarm is configured.
+ */
+export function forgetUnconfigured(state: RoutingState, config: RoutingConfig): RoutingState {
+  const arns = Object.keys(state.alarms);
+  const kept = arns.filter((arn) => config.alarmArns.includes(arn));
+  if (kept.length === arns.length) {
+    return state;
+  }
+
+  return {
+    ...state,
+    alarms: Object.fromEntries(kept.map((arn) => [arn, state.alarms[arn]])),
+    reason: 'dropped alarms not configured',
+  };
+}
+
+/**
  * Repairs drift from the alarms' current states (DescribeAlarms): drops held alarms that are not configured, and
  * takes each observed state unless what is held is newer. Observations of alarms that are not configured are
  * ignored. Same state object when nothing changed.

@@ -53,7 +53,9 @@ export function lagTopicName(tableName: string, receivingRegion: string): string
 
 /** The physical name of the subscription dead-letter queue of the lag topic for one receiving region. */
 export function lagDeadLetterQueueName(tableName: string, receivingRegion: string): string {
-  return fitName(`${tableName}-replication-lag-${receivingRegion}-dlq`, QUEUE_NAME_MAX_LENGTH, TOPIC_AND_QUEUE_CHARACTERS);
+  const wanted = `${tableName}-replication-lag-${receivingRegion}-dlq`;
+
+  return fitName(wanted, QUEUE_NAME_MAX_LENGTH, TOPIC_AND_QUEUE_CHARACTERS);
 }
 
 /** `arn:<partition>:dynamodb:<region>:<account>:table/<tableName>`. */
@@ -74,10 +76,20 @@ export function cloudWatchAlarmArn(scope: IConstruct, region: string, alarmName:
 
 /** `arn:<partition>:sns:<region>:<account>:<topicName>`. */
 export function snsTopicArn(scope: IConstruct, region: string, topicName: string): string {
-  return Stack.of(scope).formatArn({ service: 'sns', region, resource: topicName, arnFormat: ArnFormat.NO_RESOURCE_NAME });
+  return Stack.of(scope).formatArn({
+    service: 'sns',
+    region,
+    resource: topicName,
+    arnFormat: ArnFormat.NO_RESOURCE_NAME,
+  });
 }
 
 /** `arn:<partition>:sqs:<region>:<account>:<queueName>`. */
 export function sqsQueueArn(scope: IConstruct, region: string, queueName: string): string {
-  return Stack.of(scope).formatArn({ service: 'sqs', region, resource: queueName, arnFormat: ArnFormat.NO_RESOURCE_NAME });
+  return Stack.of(scope).formatArn({
+    service: 'sqs',
+    region,
+    resource: queueName,
+    arnFormat: ArnFormat.NO_RESOURCE_NAME,
+  });
 }

@@ -39,7 +39,8 @@ export function checkDurationBetween(prop: string, value: Duration, min: Duratio
   }
   const ms = value.toMilliseconds();
   if (ms < min.toMilliseconds() || ms > max.toMilliseconds()) {
-    throw new Error(`${prop} must be between ${describeDuration(min)} and ${describeDuration(max)}, got ${describeDuration(value)}`);
+    throw new Error(`${prop} must be between ${describeDuration(min)} and ${describeDuration(max)}, `
+      + `got ${describeDuration(value)}`);
   }
 
   return ms;

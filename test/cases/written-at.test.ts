@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { readWrittenAt } from '../../lambda-src/shared/item';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { ItemCopy, readWrittenAt } from '../../lambda-src/shared/item';
 import { judgeReplica } from '../../lambda-src/shared/staleness';
 
 interface WrittenAtCase {
@@ -39,9 +40,9 @@ describe('written-at.json', () => {
   test.each(fixture.cases.filter((c) => c.ageMs === null).map((c) => [c.name, c] as const))(
     'an item whose written_at is "%s" is not by itself a reason to escalate', (_name, c) => {
       // GIVEN a replica copy carrying the unknown-age value, in item-age mode (the mode that escalates on age)
-      const replica = c.written_at === null
+      const replica: ItemCopy = c.written_at === null
         ? { pk: { S: 'a' } }
-        : { pk: { S: 'a' }, written_at: c.written_at as { N: string } };
+        : { pk: { S: 'a' }, written_at: c.written_at as AttributeValue };
 
       // WHEN it is judged
       const verdict = judgeReplica({

@@ -171,7 +171,9 @@ describe('rerouter handler', () => {
       [DIMENSIONS.parameter]: parameter,
       [DIMENSIONS.mode]: 'primary',
       [METRICS.routingChanges]: 1,
-      _aws: { CloudWatchMetrics: [{ Namespace: METRIC_NAMESPACE, Dimensions: [[DIMENSIONS.parameter, DIMENSIONS.mode]] }] },
+      _aws: {
+        CloudWatchMetrics: [{ Namespace: METRIC_NAMESPACE, Dimensions: [[DIMENSIONS.parameter, DIMENSIONS.mode]] }],
+      },
     });
     expect(output.atLevel('INFO').filter((line) => line.message === 'routing changed')).toHaveLength(1);
   });
@@ -200,7 +202,7 @@ describe('rerouter handler', () => {
     expect(writes()).toBe(WRITE_MAX_ATTEMPTS);
   });
 
-  test('throws when writes stay throttled beyond the budget (so the dead-letter destination gets the event)', async () => {
+  test('throws when writes stay throttled beyond the budget (so the dead-letter destination gets it)', async () => {
     // GIVEN
     local().parameters.throttleNext(WRITE_MAX_ATTEMPTS, 'PutParameter');
 
@@ -284,7 +286,8 @@ describe('rerouter handler', () => {
   });
 
   test('throws when an operator action is unknown or a pin has no valid mode', async () => {
-    await expect(quietly(() => handler({ action: 'reroute' }))).rejects.toMatchObject({ name: 'InvalidInputError', field: 'action' });
+    await expect(quietly(() => handler({ action: 'reroute' })))
+      .rejects.toMatchObject({ name: 'InvalidInputError', field: 'action' });
     await expect(quietly(() => handler({ action: 'pin', mode: 'Primary' }))).rejects.toMatchObject({ field: 'mode' });
     expect(writes()).toBe(0);
   });
@@ -346,7 +349,10 @@ describe('rerouter handler', () => {
     test('repairs a lost OK, asking each alarm in its own region', async () => {
       // GIVEN the fleet is on the primary and the OK went to the dead-letter queue
       await quietly(() => handler(alarm(LAG, 'ALARM', 0)));
-      const send = describeAlarms({ [LAG]: { state: 'OK', at: T0 + 60_000 }, [STALE]: { state: 'OK', at: T0 - 60_000 } });
+      const send = describeAlarms({
+        [LAG]: { state: 'OK', at: T0 + 60_000 },
+        [STALE]: { state: 'OK', at: T0 - 60_000 },
+      });
 
       // WHEN
       const result = await quietly(() => handler(scheduled));
@@ -354,7 +360,8 @@ describe('rerouter handler', () => {
       // THEN
       expect(result).toMatchObject({ previousMode: 'primary', mode: 'replica', written: true });
       expect(routing()).toBe('replica');
-      const regions = await Promise.all(send.mock.contexts.map((client) => (client as CloudWatchClient).config.region()));
+      const clients = send.mock.contexts as CloudWatchClient[];
+      const regions = await Promise.all(clients.map((client) => client.config.region()));
       expect(regions.sort()).toEqual(['eu-central-1', 'us-east-1']);
     });
 

@@ -1,6 +1,6 @@
 import {
   AlarmNotification, applyNotification, AUTOMATIC_STATE, effectiveMode, effectiveModeOf, encodeRoutingValue,
-  parseRoutingValue, pin, reconcile, RoutingConfig, RoutingState, unpin,
+  forgetUnconfigured, parseRoutingValue, pin, reconcile, RoutingConfig, RoutingState, unpin,
 } from '../../lambda-src/shared/routing-state';
 
 const LAG = 'arn:aws:cloudwatch:us-east-1:111111111111:alarm:orders-replication-lag-eu-central-1';
@@ -35,7 +35,9 @@ describe('parseRoutingValue', () => {
 
   test('the rerouter JSON round-trips through encodeRoutingValue', () => {
     // GIVEN
-    const state: RoutingState = { pinned: true, pinMode: 'replica', alarms: { [LAG]: { state: 'ALARM', at: 5 } }, reason: 'x' };
+    const state: RoutingState = {
+      pinned: true, pinMode: 'replica', alarms: { [LAG]: { state: 'ALARM', at: 5 } }, reason: 'x',
+    };
 
     // WHEN
     const parsed = parseRoutingValue(encodeRoutingValue(state));
@@ -81,9 +83,9 @@ describe('effectiveMode', () => {
   });
 
   test('primary while any alarm is in ALARM, else replica', () => {
-    expect(effectiveMode({ pinned: false, alarms: { [LAG]: { state: 'OK', at: 1 }, [STALE]: { state: 'ALARM', at: 1 } } }))
-      .toBe('primary');
-    expect(effectiveMode({ pinned: false, alarms: { [LAG]: { state: 'OK', at: 1 }, [STALE]: { state: 'INSUFFICIENT_DATA', at: 1 } } }))
+    const ok = { state: 'OK', at: 1 } as const;
+    expect(effectiveMode({ pinned: false, alarms: { [LAG]: ok, [STALE]: { state: 'ALARM', at: 1 } } })).toBe('primary');
+    expect(effectiveMode({ pinned: false, alarms: { [LAG]: ok, [STALE]: { state: 'INSUFFICIENT_DATA', at: 1 } } }))
       .toBe('replica');
   });
 
@@ -292,8 +294,10 @@ describe('reconcile', () => {
 
 describe('encodeRoutingValue', () => {
   test('is canonical: equal states encode equally whatever the alarm order', () => {
-    const a: RoutingState = { pinned: false, alarms: { [LAG]: { state: 'OK', at: 1 }, [STALE]: { state: 'ALARM', at: 2 } } };
-    const b: RoutingState = { pinned: false, alarms: { [STALE]: { state: 'ALARM', at: 2 }, [LAG]: { state: 'OK', at: 1 } } };
+    const ok = { state: 'OK', at: 1 } as const;
+    const firing = { state: 'ALARM', at: 2 } as const;
+    const a: RoutingState = { pinned: false, alarms: { [LAG]: ok, [STALE]: firing } };
+    const b: RoutingState = { pinned: false, alarms: { [STALE]: firing, [LAG]: ok } };
     expect(encodeRoutingValue(a)).toBe(encodeRoutingValue(b));
   });
 
@@ -307,5 +311,22 @@ describe('encodeRoutingValue', () => {
       mode: 'replica',
       reason: 'pinned to replica by an operator',
     });
+  });
+});
+
+describe('forgetUnconfigured', () => {
+  test('drops alarms that are not configured and keeps the rest and the pin', () => {
+    // GIVEN
+    const held: RoutingState = {
+      pinned: true, pinMode: 'replica', alarms: { [OTHER]: { state: 'ALARM', at: 1 }, [LAG]: { state: 'OK', at: 2 } },
+    };
+
+    // WHEN
+    const kept = forgetUnconfigured(held, CONFIG);
+
+    // THEN
+    expect(kept.alarms).toEqual({ [LAG]: { state: 'OK', at: 2 } });
+    expect(kept).toMatchObject({ pinned: true, pinMode: 'replica' });
+    expect(forgetUnconfigured(kept, CONFIG)).toBe(kept);
   });
 });

@@ -1,10 +1,10 @@
+import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import {
   GetParameterCommand,
   GetParametersCommand,
   PutParameterCommand,
   SSMClient,
 } from '@aws-sdk/client-ssm';
-import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import { useLocalAws } from '../support/local-aws';
 
 const local = useLocalAws();
