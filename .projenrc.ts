@@ -144,11 +144,20 @@ project.packageTask.spawn(bindings);
 // Make sure the machine has what the tests need (Java 17 for DynamoDB Local) before they run.
 const tools = project.addTask('tools', {
   description: 'Install what the tests and the lab need when it is missing (Java 17 through apt)',
-  exec: 'bash scripts/ensure-tools.sh',
+  exec: 'bash scripts/ensure-tools.sh --chromium',
 });
 project.testTask.prependSpawn(tools);
 for (const [name, value] of Object.entries(LOCAL_ENV)) {
   project.testTask.env(name, value);
 }
+
+// The local chaos lab: `npx projen lab --scenario pause` (see examples/lab/cli.ts for the options).
+const lab = project.addTask('lab', {
+  description: 'Run the local chaos lab: the whole system on 127.0.0.1, no AWS account (default scenario: pause)',
+  env: LOCAL_ENV,
+});
+lab.exec('bash scripts/ensure-tools.sh');
+lab.spawn(project.bundler.bundleTask);
+lab.exec('ts-node --transpile-only --project tsconfig.dev.json examples/lab/cli.ts', { receiveArgs: true });
 
 project.synth();

@@ -10,14 +10,35 @@ export interface NagAcknowledgement {
   /** The stack the construct is in. */
   readonly stack: 'primary' | 'replica';
 
-  /** The construct's path inside its stack (ids joined by `/`); the finding is accepted there and below. */
+  /**
+   * The construct's path inside its stack (ids joined by `/`); the finding is accepted there and below. May contain
+   * the placeholders of `PLACEHOLDERS`.
+   */
   readonly path: string;
 
-  /** The finding: a rule id, with `[finding]` when the rule reports several findings per resource. */
+  /**
+   * The finding: a rule id, with `[finding]` when the rule reports several findings per resource. May contain the
+   * placeholders of `PLACEHOLDERS`.
+   */
   readonly id: string;
 
   /** Why the finding is accepted. */
   readonly reason: string;
+}
+
+/** What the placeholders in paths and ids stand for: the deployment's own names, read from context. */
+export interface PlaceholderValues {
+  readonly primaryRegion: string;
+  readonly replicaRegion: string;
+  readonly tableName: string;
+}
+
+/** The placeholders a path or id may contain. */
+export const PLACEHOLDERS: readonly (keyof PlaceholderValues)[] = ['primaryRegion', 'replicaRegion', 'tableName'];
+
+/** Replaces `{primaryRegion}`, `{replicaRegion}` and `{tableName}` in `text` with the deployment's values. */
+export function fillPlaceholders(text: string, values: PlaceholderValues): string {
+  return PLACEHOLDERS.reduce((result, key) => result.split(`{${key}}`).join(values[key]), text);
 }
 
 /** The id of CDK's shared AwsCustomResource function in a stack (it creates the routing parameter once). */
@@ -45,7 +66,7 @@ export const NAG_ACKNOWLEDGEMENTS: readonly NagAcknowledgement[] = [
   },
   {
     stack: 'primary',
-    path: 'Orders/LagDeadLetterQueue-eu-central-1',
+    path: 'Orders/LagDeadLetterQueue-{replicaRegion}',
     id: 'AwsSolutions-SQS3',
     reason: 'It is a dead-letter queue: that of the replica region\'s SNS subscription to the lag topic, which lives '
       + 'in the replica stack, where cdk-nag does not look for it.',
@@ -53,13 +74,13 @@ export const NAG_ACKNOWLEDGEMENTS: readonly NagAcknowledgement[] = [
   {
     stack: 'replica',
     path: 'Reader/Role',
-    id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:dynamodb:eu-central-1:<AWS::AccountId>:table/resilient-orders/index/*]',
+    id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:dynamodb:{replicaRegion}:<AWS::AccountId>:table/{tableName}/index/*]',
     reason: 'The reader\'s read grant covers the indexes of the one named table in its own region, no other table.',
   },
   {
     stack: 'replica',
     path: 'Reader/Role',
-    id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:dynamodb:us-east-1:<AWS::AccountId>:table/resilient-orders/index/*]',
+    id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:dynamodb:{primaryRegion}:<AWS::AccountId>:table/{tableName}/index/*]',
     reason: 'The reader\'s fallback grant covers the indexes of the one named table in the primary region, no other table.',
   },
   {
@@ -86,14 +107,14 @@ export const NAG_ACKNOWLEDGEMENTS: readonly NagAcknowledgement[] = [
   {
     stack: 'replica',
     path: 'Chaos/Role',
-    id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:eu-central-1:<AWS::AccountId>:log-group:*]',
+    id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:{replicaRegion}:<AWS::AccountId>:log-group:*]',
     reason: 'Log delivery for experiment logs keeps its resource policy at account and region level; '
       + 'PutResourcePolicy, DescribeResourcePolicies and DescribeLogGroups need the log-group wildcard.',
   },
   {
     stack: 'replica',
     path: 'Chaos/Role',
-    id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:dynamodb:eu-central-1:<AWS::AccountId>:table/resilient-orders/stream/*]',
+    id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:dynamodb:{replicaRegion}:<AWS::AccountId>:table/{tableName}/stream/*]',
     reason: 'A stream ARN ends in a creation timestamp unknown at synth time; the wildcard covers the streams of the '
       + 'one paused table only.',
   },

@@ -12,7 +12,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as fis from 'aws-cdk-lib/aws-fis';
 import { Construct, IConstruct } from 'constructs';
-import { NAG_ACKNOWLEDGEMENTS, NagAcknowledgement } from './nag-acknowledgements';
+import { fillPlaceholders, NAG_ACKNOWLEDGEMENTS, NagAcknowledgement } from './nag-acknowledgements';
 import { ExampleSettings, settingsFromContext } from './settings';
 import {
   FisChaosSuite,
@@ -236,22 +236,24 @@ export function buildApp(app: App = new App(), options: BuildAppOptions = {}): E
     settings,
     table: primary.table,
   });
-  replica.addDependency(primary, 'the reader and rerouter use the table, lag alarm and lag topic of the primary');
+  replica.addStackDependency(primary, 'the reader and rerouter use the table, lag alarm and lag topic of the primary');
 
   if (options.acknowledge ?? true) {
-    acknowledge({ primary, replica }, NAG_ACKNOWLEDGEMENTS);
+    acknowledge({ primary, replica }, settings, NAG_ACKNOWLEDGEMENTS);
   }
 
   return { app, settings, primary, replica };
 }
 
 /** Records each acknowledgement on the construct it names; a path that names nothing throws. */
-function acknowledge(stacks: { primary: Stack; replica: Stack }, acknowledgements: readonly NagAcknowledgement[]): void {
+function acknowledge(
+  stacks: { primary: Stack; replica: Stack },
+  settings: ExampleSettings,
+  acknowledgements: readonly NagAcknowledgement[],
+): void {
   for (const ack of acknowledgements) {
-    const stack = stacks[ack.stack];
-    const construct = ack.path === ''
-      ? stack
-      : ack.path.split('/').reduce<IConstruct>((scope, id) => scope.node.findChild(id), stack);
-    Validations.of(construct).acknowledge({ id: ack.id, reason: ack.reason });
+    const path = fillPlaceholders(ack.path, settings);
+    const construct = path.split('/').reduce<IConstruct>((scope, id) => scope.node.findChild(id), stacks[ack.stack]);
+    Validations.of(construct).acknowledge({ id: fillPlaceholders(ack.id, settings), reason: ack.reason });
   }
 }

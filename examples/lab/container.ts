@@ -38,6 +38,24 @@ export interface LambdaContainerOptions {
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
+// Loopback only: a handler in the lab can reach 127.0.0.0/8, ::1 and localhost, and nothing else.
+const net = require('node:net');
+const dns = require('node:dns');
+const loopback = (host) => host === undefined || host === '' || host === 'localhost' || host === '::1'
+  || /^127\\./.test(host) || /^::ffff:127\\./.test(host);
+const connect = net.Socket.prototype.connect;
+net.Socket.prototype.connect = function (...args) {
+  const first = Array.isArray(args[0]) ? args[0][0] : args[0];
+  const host = first && typeof first === 'object' ? first.host : (typeof args[1] === 'string' ? args[1] : undefined);
+  const isPath = first && typeof first === 'object' ? first.path !== undefined : typeof first === 'string' && !/^\\d+$/.test(first);
+  if (!isPath && !loopback(host)) throw new Error('lab network guard: connection to ' + host + ' refused (loopback only)');
+  return connect.apply(this, args);
+};
+const lookup = dns.lookup;
+dns.lookup = function (hostname, ...rest) {
+  if (!loopback(hostname)) throw new Error('lab network guard: DNS lookup of ' + hostname + ' refused (loopback only)');
+  return lookup.call(this, hostname, ...rest);
+};
 let pending = '';
 const forward = (chunk) => {
   pending += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');

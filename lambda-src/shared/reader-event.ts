@@ -134,7 +134,8 @@ function keySource(event: Record<string, unknown>, schema: KeySchema):
   if (event.key !== undefined) {
     if (!isRecord(event.key)) {
       return {
-        ok: false, field: 'key',
+        ok: false,
+        field: 'key',
         message: `key must be an object of the key attributes, got ${describeValue(event.key)}`,
       };
     }
@@ -190,7 +191,8 @@ export function validateReaderEvent(event: unknown, schema: KeySchema): ReaderEv
     const extra = Object.keys(source.source).filter((name) => !(name in key));
     if (extra.length > 0) {
       return {
-        ok: false, field: 'key',
+        ok: false,
+        field: 'key',
         message: `key holds attributes that are not the table's key: ${extra.join(', ')}`,
       };
     }
