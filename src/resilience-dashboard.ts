@@ -70,7 +70,7 @@ export class ResilienceDashboard extends Construct {
   /** The dashboard. */
   public readonly dashboard: cloudwatch.Dashboard;
 
-  /** The dashboard's name (a token when CloudFormation generates it). */
+  /** The dashboard's name: `dashboardName` when given, else a token resolved at deploy time. */
   public readonly dashboardName: string;
 
   private readonly period?: Duration;
@@ -88,7 +88,7 @@ export class ResilienceDashboard extends Construct {
       dashboardName: props.dashboardName,
       defaultInterval: props.defaultInterval ?? Duration.hours(3),
     });
-    this.dashboardName = this.dashboard.dashboardName;
+    this.dashboardName = props.dashboardName ?? this.dashboard.dashboardName;
 
     this.dashboard.addWidgets(new cloudwatch.TextWidget({
       markdown: `# Table ${props.table.tableName}\nPrimary (write) region ${props.table.primaryRegion}; replicas in `

@@ -28,17 +28,24 @@ export interface NagAcknowledgement {
 
 /** What the placeholders in paths and ids stand for: the deployment's own names, read from context. */
 export interface PlaceholderValues {
+  /** The account id; unset, `{account}` stands for cdk-nag's rendering of the unresolved account. */
+  readonly account?: string;
   readonly primaryRegion: string;
   readonly replicaRegion: string;
   readonly tableName: string;
 }
 
 /** The placeholders a path or id may contain. */
-export const PLACEHOLDERS: readonly (keyof PlaceholderValues)[] = ['primaryRegion', 'replicaRegion', 'tableName'];
+export const PLACEHOLDERS: readonly (keyof PlaceholderValues)[] = ['account', 'primaryRegion', 'replicaRegion', 'tableName'];
 
-/** Replaces `{primaryRegion}`, `{replicaRegion}` and `{tableName}` in `text` with the deployment's values. */
+/** How cdk-nag writes the unresolved account in a finding id. */
+const UNRESOLVED_ACCOUNT = '<AWS::AccountId>';
+
+/** Replaces `{account}`, `{primaryRegion}`, `{replicaRegion}` and `{tableName}` in `text` with the deployment's values. */
 export function fillPlaceholders(text: string, values: PlaceholderValues): string {
-  return PLACEHOLDERS.reduce((result, key) => result.split(`{${key}}`).join(values[key]), text);
+  const filled: Required<PlaceholderValues> = { ...values, account: values.account ?? UNRESOLVED_ACCOUNT };
+
+  return PLACEHOLDERS.reduce((result, key) => result.split(`{${key}}`).join(filled[key]), text);
 }
 
 /** The id of CDK's shared AwsCustomResource function in a stack (it creates the routing parameter once). */
@@ -74,13 +81,13 @@ export const NAG_ACKNOWLEDGEMENTS: readonly NagAcknowledgement[] = [
   {
     stack: 'replica',
     path: 'Reader/Role',
-    id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:dynamodb:{replicaRegion}:<AWS::AccountId>:table/{tableName}/index/*]',
+    id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:dynamodb:{replicaRegion}:{account}:table/{tableName}/index/*]',
     reason: 'The reader\'s read grant covers the indexes of the one named table in its own region, no other table.',
   },
   {
     stack: 'replica',
     path: 'Reader/Role',
-    id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:dynamodb:{primaryRegion}:<AWS::AccountId>:table/{tableName}/index/*]',
+    id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:dynamodb:{primaryRegion}:{account}:table/{tableName}/index/*]',
     reason: 'The reader\'s fallback grant covers the indexes of the one named table in the primary region, no other table.',
   },
   {
@@ -107,14 +114,14 @@ export const NAG_ACKNOWLEDGEMENTS: readonly NagAcknowledgement[] = [
   {
     stack: 'replica',
     path: 'Chaos/Role',
-    id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:{replicaRegion}:<AWS::AccountId>:log-group:*]',
+    id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:{replicaRegion}:{account}:log-group:*]',
     reason: 'Log delivery for experiment logs keeps its resource policy at account and region level; '
       + 'PutResourcePolicy, DescribeResourcePolicies and DescribeLogGroups need the log-group wildcard.',
   },
   {
     stack: 'replica',
     path: 'Chaos/Role',
-    id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:dynamodb:{replicaRegion}:<AWS::AccountId>:table/{tableName}/stream/*]',
+    id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:dynamodb:{replicaRegion}:{account}:table/{tableName}/stream/*]',
     reason: 'A stream ARN ends in a creation timestamp unknown at synth time; the wildcard covers the streams of the '
       + 'one paused table only.',
   },

@@ -340,9 +340,14 @@ export async function runLab(options: LabOptions): Promise<LabResult> {
           return { key };
         }
         case 'read-after-write': {
-          const key = `order#new-${container + 1}-${sequence++}`;
+          if (sequence++ % 2 === 0) {
+            const key = `order#new-${container + 1}-${sequence}`;
+            await write(key);
+            return { key };
+          }
+          const key = `profile#${container + 1}`;
           const { writtenAt } = await write(key);
-          return sequence % 2 === 0 ? { key, minWrittenAt: writtenAt } : { key };
+          return { key, minWrittenAt: writtenAt };
         }
       }
     };
@@ -425,6 +430,9 @@ export async function runLab(options: LabOptions): Promise<LabResult> {
     while (alarms.some((a) => a.state === 'INSUFFICIENT_DATA') && Date.now() < settleLimit) {
       await wait(20);
     }
+    // The notifications of the settling transitions are still on their way to the rerouter: let them land first.
+    await wait(s(2));
+    await rerouter.whenIdle();
     const countFrom = timeline.now();
     const baseCounts = { ...local.parameters.calls };
     const alarmsAtStart = timeline.alarms.length;
@@ -461,6 +469,17 @@ export async function runLab(options: LabOptions): Promise<LabResult> {
     phase('done');
     running = false;
     await Promise.all(readLoops);
+    for (const entry of replicator.log) {
+      const image = entry.image;
+      if (image && typeof image.version === 'number' && typeof image.written_at === 'number') {
+        timeline.writes.push({
+          at: image.written_at - timeline.startedAt,
+          key: String(image.pk),
+          version: image.version,
+          writtenAt: image.written_at,
+        });
+      }
+    }
     const counts = {
       routingWrites: (local.parameters.calls.PutParameter ?? 0) - (baseCounts.PutParameter ?? 0),
       parameterReads: (local.parameters.calls.GetParameter ?? 0) - (baseCounts.GetParameter ?? 0),
