@@ -4,8 +4,8 @@ import * as path from 'path';
 import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { buildExistingApp } from '../examples/existing-app/main';
 import { buildApp, ExampleApp, OUTPUT_NAMES } from '../examples/app/stacks';
+import { buildExistingApp } from '../examples/existing-app/main';
 
 const ACCOUNT = '111122223333';
 
@@ -100,7 +100,9 @@ describe('example app', () => {
     // THEN
     expect(example.replica.account).toBe(ACCOUNT);
     replica.hasResourceProperties('AWS::FIS::ExperimentTemplate', {
-      Targets: { Tables: Match.objectLike({ ResourceArns: [literalArn(`:dynamodb:eu-central-1:${ACCOUNT}:table/resilient-orders`)] }) },
+      Targets: {
+        Tables: Match.objectLike({ ResourceArns: [literalArn(`:dynamodb:eu-central-1:${ACCOUNT}:table/resilient-orders`)] }),
+      },
     });
   });
 
@@ -185,7 +187,8 @@ describe('example app', () => {
     const account = { Ref: 'AWS::AccountId' };
     for (const region of ['eu-central-1', 'us-east-1']) {
       expect(getItem.Resource).toContainEqual({
-        'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:dynamodb:${region}:`, account, ':table/resilient-orders']],
+        'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:dynamodb:${region}:`, account,
+          ':table/resilient-orders']],
       });
     }
     expect(Stack.of(synthesized.example.replica.reader).region).toBe('eu-central-1');
@@ -259,17 +262,27 @@ describe('example app', () => {
       Targets: {
         Tables: {
           ResourceType: 'aws:dynamodb:global-table',
-          ResourceArns: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':dynamodb:eu-central-1:',
-            { Ref: 'AWS::AccountId' }, ':table/resilient-orders']] }],
+          ResourceArns: [{
+            'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':dynamodb:eu-central-1:',
+              { Ref: 'AWS::AccountId' }, ':table/resilient-orders']],
+          }],
           SelectionMode: 'ALL',
         },
       },
     });
     const functionTarget = {
-      Functions: { ResourceType: 'aws:lambda:function', ResourceArns: [{ 'Fn::GetAtt': [readerId, 'Arn'] }], SelectionMode: 'ALL' },
+      Functions: {
+        ResourceType: 'aws:lambda:function',
+        ResourceArns: [{ 'Fn::GetAtt': [readerId, 'Arn'] }],
+        SelectionMode: 'ALL',
+      },
     };
     replica.hasResourceProperties('AWS::FIS::ExperimentTemplate', {
-      Actions: { addStartupDelay: Match.objectLike({ Parameters: Match.objectLike({ duration: 'PT2M', startupDelayMilliseconds: '12000' }) }) },
+      Actions: {
+        addStartupDelay: Match.objectLike({
+          Parameters: Match.objectLike({ duration: 'PT2M', startupDelayMilliseconds: '12000' }),
+        }),
+      },
       Targets: functionTarget,
     });
     replica.hasResourceProperties('AWS::FIS::ExperimentTemplate', {
@@ -292,7 +305,8 @@ describe('example app', () => {
     ]);
     expect(alarms[1].Dimensions).toEqual(expect.arrayContaining([{ Name: 'Reason', Value: 'primary_error_fallback' }]));
     for (const alarm of alarms) {
-      expect(['StaleDetections', 'RoutingChanges', 'ReplicationLatency', 'ObservedReplicaLag']).not.toContain(alarm.MetricName);
+      expect(['StaleDetections', 'RoutingChanges', 'ReplicationLatency', 'ObservedReplicaLag'])
+        .not.toContain(alarm.MetricName);
       expect(alarm.TreatMissingData).toBe('notBreaching');
     }
   });
@@ -357,16 +371,23 @@ describe('example app', () => {
     });
 
     // THEN
-    primary.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'carts-replication-lag-eu-west-1', Threshold: 3000 });
+    primary.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'carts-replication-lag-eu-west-1',
+      Threshold: 3000,
+    });
     replica.hasResourceProperties('AWS::Lambda::Function', {
       Timeout: 10,
-      Environment: { Variables: Match.objectLike({ TABLE_NAME: 'carts', PRIMARY_REGION: 'us-west-2', MAX_STALENESS_MS: '8000' }) },
+      Environment: {
+        Variables: Match.objectLike({ TABLE_NAME: 'carts', PRIMARY_REGION: 'us-west-2', MAX_STALENESS_MS: '8000' }),
+      },
     });
     replica.hasResourceProperties('AWS::FIS::ExperimentTemplate', {
       Actions: { pauseReplication: Match.objectLike({ Parameters: { duration: 'PT12M' } }) },
     });
     replica.hasResourceProperties('AWS::FIS::ExperimentTemplate', {
-      Actions: { addStartupDelay: Match.objectLike({ Parameters: Match.objectLike({ startupDelayMilliseconds: '5000' }) }) },
+      Actions: {
+        addStartupDelay: Match.objectLike({ Parameters: Match.objectLike({ startupDelayMilliseconds: '5000' }) }),
+      },
     });
   });
 
@@ -425,7 +446,9 @@ describe('existing-app example', () => {
       DatapointsToAlarm: 2,
     });
     readTemplate.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ MAX_STALENESS_MS: '5000', ROUTING_MAX_AGE_MS: '2000', BREAKER_LEASE_MS: '20000' }) },
+      Environment: {
+        Variables: Match.objectLike({ MAX_STALENESS_MS: '5000', ROUTING_MAX_AGE_MS: '2000', BREAKER_LEASE_MS: '20000' }),
+      },
     });
     readTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'StaleDetections', Period: 30, EvaluationPeriods: 2, DatapointsToAlarm: 2,

@@ -97,7 +97,7 @@ describe('cdk-nag acknowledgements of the example app', () => {
     // WHEN
     const report = new AwsSolutionsChecks(app).validateScope(app);
     const findings = report.violations.flatMap((v) => v.violatingResources.map((r) => ({
-      path: r.constructPath,
+      path: r.constructPath ?? '',
       id: v.ruleName,
     })));
 

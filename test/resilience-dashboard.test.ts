@@ -1,6 +1,6 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import {
   ReplicationRerouter,
   ResilienceDashboard,
@@ -50,7 +50,11 @@ function fixture(heartbeat = true): Fixture {
     heartbeat: { enabled: heartbeat },
   });
   const rerouter = new ReplicationRerouter(replicaStack, 'Rerouter', { table });
-  const reader = new StalenessAwareReader(replicaStack, 'Reader', { table, routing: rerouter, readerName: 'orders-reader' });
+  const reader = new StalenessAwareReader(replicaStack, 'Reader', {
+    table,
+    routing: rerouter,
+    readerName: 'orders-reader',
+  });
 
   return { table, replicaStack, reader, rerouter };
 }
@@ -113,7 +117,8 @@ describe('ResilienceDashboard', () => {
     const metrics = metricsOf(graph);
     expect(metrics.map((m) => [m.namespace, m.metricName, m.dimensions, m.options.region])).toEqual([
       ['AWS/DynamoDB', 'ReplicationLatency', { TableName: 'orders', ReceivingRegion: 'eu-central-1' }, 'us-east-1'],
-      ['ResilientGlobalTable', 'ObservedReplicaLag', { TableName: 'orders', ReceivingRegion: 'eu-central-1' }, 'us-east-1'],
+      ['ResilientGlobalTable', 'ObservedReplicaLag', { TableName: 'orders', ReceivingRegion: 'eu-central-1' },
+        'us-east-1'],
       ['ResilientGlobalTable', 'HeartbeatWrites', { TableName: 'orders' }, 'us-east-1'],
     ]);
     expect(graph.properties.annotations?.horizontal).toEqual([
@@ -227,6 +232,7 @@ describe('ResilienceDashboard', () => {
     const f = fixture();
 
     // WHEN / THEN
-    expect(() => dashboard(f, { period: Duration.millis(500) })).toThrow('period must be at least 1 second, got 500 millis');
+    expect(() => dashboard(f, { period: Duration.millis(500) }))
+      .toThrow('period must be at least 1 second, got 500 millis');
   });
 });

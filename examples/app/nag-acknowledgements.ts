@@ -36,12 +36,14 @@ export interface PlaceholderValues {
 }
 
 /** The placeholders a path or id may contain. */
-export const PLACEHOLDERS: readonly (keyof PlaceholderValues)[] = ['account', 'primaryRegion', 'replicaRegion', 'tableName'];
+export const PLACEHOLDERS: readonly (keyof PlaceholderValues)[] = [
+  'account', 'primaryRegion', 'replicaRegion', 'tableName',
+];
 
 /** How cdk-nag writes the unresolved account in a finding id. */
 const UNRESOLVED_ACCOUNT = '<AWS::AccountId>';
 
-/** Replaces `{account}`, `{primaryRegion}`, `{replicaRegion}` and `{tableName}` in `text` with the deployment's values. */
+/** Replaces `{account}`, `{primaryRegion}`, `{replicaRegion}` and `{tableName}` in `text` with their values. */
 export function fillPlaceholders(text: string, values: PlaceholderValues): string {
   const filled: Required<PlaceholderValues> = { ...values, account: values.account ?? UNRESOLVED_ACCOUNT };
 
@@ -88,7 +90,8 @@ export const NAG_ACKNOWLEDGEMENTS: readonly NagAcknowledgement[] = [
     stack: 'replica',
     path: 'Reader/Role',
     id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:dynamodb:{primaryRegion}:{account}:table/{tableName}/index/*]',
-    reason: 'The reader\'s fallback grant covers the indexes of the one named table in the primary region, no other table.',
+    reason: 'The reader\'s fallback grant covers the indexes of the one named table in the primary region, no '
+      + 'other table.',
   },
   {
     stack: 'replica',

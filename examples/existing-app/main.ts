@@ -96,7 +96,10 @@ export class ProfilesReadStack extends Stack {
 export function buildExistingApp(app: App = new App()): { write: ProfilesWriteStack; read: ProfilesReadStack } {
   const account = app.node.tryGetContext('account');
   const write = new ProfilesWriteStack(app, 'ProfilesWrite', { env: { account, region: 'us-west-2' } });
-  const read = new ProfilesReadStack(app, 'ProfilesRead', { env: { account, region: 'ap-southeast-2' }, table: write.table });
+  const read = new ProfilesReadStack(app, 'ProfilesRead', {
+    env: { account, region: 'ap-southeast-2' },
+    table: write.table,
+  });
   read.addStackDependency(write, 'the reader uses the table and lag alarm of the write side');
 
   return { write, read };
