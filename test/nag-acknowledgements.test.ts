@@ -9,18 +9,14 @@ const START = '<!-- nag-acknowledgements:start -->';
 const END = '<!-- nag-acknowledgements:end -->';
 const ROOT = path.join(__dirname, '..');
 
-/** The README that lists the acknowledgements: README.md once the block is merged there, else the deploy notes. */
+/** The README, which lists the acknowledgements between the markers. */
 function readmeWithBlock(): { file: string; text: string } {
-  for (const file of ['README.md', path.join('examples', 'app', 'README-deploy.md')]) {
-    const full = path.join(ROOT, file);
-    if (fs.existsSync(full)) {
-      const text = fs.readFileSync(full, 'utf-8');
-      if (text.includes(START)) {
-        return { file, text };
-      }
-    }
+  const text = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf-8');
+  if (!text.includes(START) || !text.includes(END)) {
+    throw new Error(`README.md lacks the block ${START} ... ${END}`);
   }
-  throw new Error(`no README holds the block ${START} ... ${END}`);
+
+  return { file: 'README.md', text };
 }
 
 /** The rows of the Markdown table between the markers, cells trimmed and without backticks. */

@@ -35,7 +35,12 @@ export class WatermarkSource {
   public async watermark(): Promise<Watermark> {
     const { maxStalenessMs, heartbeatIntervalMs } = this.options;
     this.replica = await this.refresh(this.replica, this.options.readReplica);
-    const replica = this.replica.copy;
+    // The replica held every write up to the copy's written_at when it was read, and still does. Measured against
+    // now rather than the time of that read, the lag bound also covers the time the copy spent in the cache.
+    const cachedCopy = this.replica.copy;
+    const replica = cachedCopy === undefined
+      ? undefined
+      : { ...cachedCopy, observedAtMs: Math.max(cachedCopy.observedAtMs, this.options.clock()) };
     if (!needsPrimaryHeartbeat(replica, maxStalenessMs)) {
       return estimateReplicaLag({ replica, heartbeatIntervalMs, maxStalenessMs });
     }
