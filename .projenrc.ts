@@ -62,7 +62,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   tsconfigDevFile: 'tsconfig.dev.json',
   eslintOptions: {
     dirs: ['src'],
-    devdirs: ['test', 'lambda-src', 'examples'],
+    devdirs: ['test', 'lambda-src', 'examples', 'scripts'],
     tsconfigPath: './tsconfig.dev.json',
     projectService: false,
   },
@@ -150,6 +150,13 @@ project.testTask.prependSpawn(tools);
 for (const [name, value] of Object.entries(LOCAL_ENV)) {
   project.testTask.env(name, value);
 }
+
+// The proxies behind bundling the SDK into the handlers (README, Handler bundles).
+project.addTask('measure:bundles', {
+  description: 'Measure handler bundle size and module load time, with the AWS SDK bundled and left external',
+  exec: 'ts-node --transpile-only --project tsconfig.dev.json scripts/measure-bundles.ts',
+  receiveArgs: true,
+});
 
 // The local chaos lab: `npx projen lab --scenario pause` (see examples/lab/cli.ts for the options).
 const lab = project.addTask('lab', {
