@@ -52,6 +52,8 @@ export enum RoutingReason {
   PRIMARY_ERROR_FALLBACK = 'primary_error_fallback',
   /** A half-open breaker probed the replica. */
   PROBE = 'probe',
+  /** The item was old and no watermark was available: one strongly consistent read of the primary decided. */
+  VERIFICATION = 'verification',
 }
 
 /** Log levels of the handler (Powertools logger). */
