@@ -127,6 +127,9 @@ export async function runLab(options: LabOptions): Promise<LabResult> {
     }
   }
 
+  print(`lab: ${scenario.name}: ${scenario.description}`);
+  print(`lab: time scale ${timeScale}: t= is scenario time; one scenario second takes ${msPerSecond.toFixed(0)} ms `
+    + `(staleness mode ${stalenessMode}, ${readers} reader containers)`);
   const system = synthesizeLabSystem({
     tableName: TABLE,
     primaryRegion: PRIMARY,
