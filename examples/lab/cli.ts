@@ -113,7 +113,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error) => {
-  console.error(`lab: ${(error as Error).stack ?? error}`);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((error) => {
+    console.error(`lab: ${(error as Error).stack ?? error}`);
+    process.exit(1);
+  });
+}

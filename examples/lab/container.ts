@@ -95,29 +95,38 @@ parentPort.on('message', async (message) => {
 parentPort.postMessage({ type: 'ready' });
 `;
 
-/** One container: a worker thread with its own module state. Invocations queue and run one at a time. */
+/** One container: a worker thread with its own module state. Invocations queue and run one at a time. A timed-out
+ * invocation ends the worker and the next one starts a fresh one, as Lambda discards a sandbox after a timeout. */
 export class LambdaContainer {
-  private readonly worker: Worker;
-  private readonly ready: Promise<void>;
+  private worker!: Worker;
+  private ready!: Promise<void>;
   private readonly waiting = new Map<number, (outcome: InvocationOutcome) => void>();
   private readonly timeoutMs: number;
   private nextId = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private fault: InvocationFault | undefined;
   private stopped = false;
+  /** How many times the sandbox was replaced after a timeout. */
+  public restarts = 0;
 
-  constructor(options: LambdaContainerOptions) {
+  constructor(private readonly options: LambdaContainerOptions) {
     this.timeoutMs = options.timeoutMs ?? 10_000;
-    this.worker = new Worker(WORKER_SOURCE, {
+    this.startWorker();
+  }
+
+  private startWorker(): void {
+    const options = this.options;
+    const worker = new Worker(WORKER_SOURCE, {
       eval: true,
       env: { PATH: process.env.PATH ?? '', ...options.env },
       workerData: { handlerFile: options.handlerFile, functionName: options.functionName },
       stdout: false,
       stderr: false,
     });
+    this.worker = worker;
     this.ready = new Promise((resolve, reject) => {
-      this.worker.once('error', reject);
-      this.worker.on('message', (message: { type: string; line?: string; id?: number } & Record<string, unknown>) => {
+      worker.once('error', reject);
+      worker.on('message', (message: { type: string; line?: string; id?: number } & Record<string, unknown>) => {
         if (message.type === 'ready') {
           resolve();
         } else if (message.type === 'line') {
@@ -175,6 +184,11 @@ export class LambdaContainer {
     const outcome = await new Promise<InvocationOutcome>((resolve) => {
       const timer = setTimeout(() => {
         this.waiting.delete(id);
+        this.restarts += 1;
+        void this.worker.terminate();
+        if (!this.stopped) {
+          this.startWorker();
+        }
         resolve({
           ok: false,
           injected: false,

@@ -11,8 +11,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { effectiveModeOf } from '../../lambda-src/shared/routing-state';
-import { StalenessMode } from '../../src/staleness-aware-reader';
 import { InvocationFault, LambdaContainer } from './container';
 import { AlarmEvaluator, alarmFromTemplate } from './local-aws/alarm-evaluator';
 import { startLocalAws, LocalAws } from './local-aws/index';
@@ -24,6 +22,8 @@ import { renderReport } from './report';
 import { Scenario, SCENARIOS } from './scenarios';
 import { LAB_ACCOUNT, LabSystem, synthesizeLabSystem } from './system';
 import { LabSummary, summarize, Timeline } from './timeline';
+import { effectiveModeOf } from '../../lambda-src/shared/routing-state';
+import { StalenessMode } from '../../src/staleness-aware-reader';
 
 /** Where the bundled handlers are (built by `npx projen bundle`). */
 export const ASSETS_DIR = path.join(__dirname, '..', '..', 'assets');
@@ -139,7 +139,10 @@ export async function runLab(options: LabOptions): Promise<LabResult> {
   });
   const timeline = new Timeline();
   const stops: Array<() => Promise<void> | void> = [];
+  let running = true;
   const stopAll = async () => {
+    // The loops end first (they check `running`), then everything else in the reverse order of its start.
+    running = false;
     for (const stop of stops.reverse()) {
       try {
         await stop();
@@ -148,10 +151,6 @@ export async function runLab(options: LabOptions): Promise<LabResult> {
       }
     }
   };
-  let running = true;
-  stops.push(() => {
-    running = false;
-  });
 
   try {
     const local: LocalAws = await startLocalAws({ regions: [PRIMARY, REPLICA] });
@@ -206,7 +205,7 @@ export async function runLab(options: LabOptions): Promise<LabResult> {
     const rerouter = new LocalInvoker(async (event) => {
       const outcome = await rerouterContainer.invoke(event);
       if (!outcome.ok) {
-        timeline.unhandledErrors.push(`rerouter: ${outcome.error.name}: ${outcome.error.message}`);
+        timeline.unhandledErrors.push({ at: timeline.now(), message: `rerouter: ${outcome.error.name}: ${outcome.error.message}` });
         throw new Error(outcome.error.message);
       }
 
@@ -272,7 +271,7 @@ export async function runLab(options: LabOptions): Promise<LabResult> {
     stops.push(() => heartbeat.stop());
     const heartbeatLoop = (async () => {
       while (running) {
-        const outcome = await heartbeat.invoke({ source: 'aws.events', 'detail-type': 'Scheduled Event' });
+        const outcome = await heartbeat.invoke({ 'source': 'aws.events', 'detail-type': 'Scheduled Event' });
         if (!outcome.ok && running) {
           await sleep(s(1));
         }
@@ -283,6 +282,8 @@ export async function runLab(options: LabOptions): Promise<LabResult> {
     // The callers' data.
     const primaryClient = local.direct(PRIMARY);
     const versions = new Map<string, number>();
+    /** The latest version written per key, for the live timeline (staleness is judged from the replicator's log). */
+    const lastWritten = new Map<string, number>();
     const write = async (key: string): Promise<{ version: number; writtenAt: number }> => {
       const version = (versions.get(key) ?? 0) + 1;
       versions.set(key, version);
@@ -291,6 +292,7 @@ export async function runLab(options: LabOptions): Promise<LabResult> {
         TableName: TABLE,
         Item: marshall({ pk: key, sk: 'v0', version, written_at: writtenAt, payload: `${key} version ${version}` }),
       }));
+      lastWritten.set(key, version);
 
       return { version, writtenAt };
     };
@@ -366,8 +368,14 @@ export async function runLab(options: LabOptions): Promise<LabResult> {
         if (outcome.ok) {
           const result = (outcome.result ?? {}) as Record<string, any>;
           if (result.error) {
-            timeline.reads.push({ at, container: index, key: request.key, latencyMs: outcome.durationMs,
-              error: `${result.error.type ?? 'Error'}: ${result.error.message ?? ''}`, injected: false });
+            timeline.reads.push({
+              at,
+              container: index,
+              key: request.key,
+              latencyMs: outcome.durationMs,
+              error: `${result.error.type ?? 'Error'}: ${result.error.message ?? ''}`,
+              injected: false,
+            });
           } else {
             timeline.reads.push({
               at,
@@ -386,10 +394,16 @@ export async function runLab(options: LabOptions): Promise<LabResult> {
           }
         } else {
           if (!outcome.injected && running) {
-            timeline.unhandledErrors.push(`reader-${index + 1}: ${outcome.error.name}: ${outcome.error.message}`);
+            timeline.unhandledErrors.push({ at, message: `reader-${index + 1}: ${outcome.error.name}: ${outcome.error.message}` });
           }
-          timeline.reads.push({ at, container: index, key: request.key, latencyMs: outcome.durationMs,
-            error: `${outcome.error.name}: ${outcome.error.message}`, injected: outcome.injected });
+          timeline.reads.push({
+            at,
+            container: index,
+            key: request.key,
+            latencyMs: outcome.durationMs,
+            error: `${outcome.error.name}: ${outcome.error.message}`,
+            injected: outcome.injected,
+          });
         }
         await sleep(s(READ_INTERVAL_S) - (Date.now() - started));
       }
@@ -420,7 +434,7 @@ export async function runLab(options: LabOptions): Promise<LabResult> {
     }, s(1));
     stops.push(() => clearInterval(lagSampler));
 
-    const ticker = startTicker({ timeline, alarms, system, print, watch: options.watch ?? false, s, scenario });
+    const ticker = startTicker({ timeline, alarms, print, watch: options.watch ?? false, s, scenario, lastWritten });
     stops.push(() => ticker.stop());
 
     // Settle: every alarm has left INSUFFICIENT_DATA.
@@ -433,12 +447,15 @@ export async function runLab(options: LabOptions): Promise<LabResult> {
     while (alarms.some((a) => a.state === 'INSUFFICIENT_DATA') && Date.now() < settleLimit) {
       await wait(20);
     }
+    const unsettled = alarms.filter((a) => a.state === 'INSUFFICIENT_DATA').map((a) => a.definition.alarmName);
+    if (unsettled.length > 0) {
+      throw new Error(`lab: alarms still in INSUFFICIENT_DATA after the settle phase: ${unsettled.join(', ')}`);
+    }
     // The notifications of the settling transitions are still on their way to the rerouter: let them land first.
     await wait(s(2));
     await rerouter.whenIdle();
     const countFrom = timeline.now();
     const baseCounts = { ...local.parameters.calls };
-    const alarmsAtStart = timeline.alarms.length;
 
     phase('baseline');
     await wait(s(scenario.baselineS));
@@ -487,7 +504,6 @@ export async function runLab(options: LabOptions): Promise<LabResult> {
       routingWrites: (local.parameters.calls.PutParameter ?? 0) - (baseCounts.PutParameter ?? 0),
       parameterReads: (local.parameters.calls.GetParameter ?? 0) - (baseCounts.GetParameter ?? 0),
     };
-    void alarmsAtStart;
     const summary = summarize({
       timeline,
       scenario: scenario.name,
@@ -551,7 +567,7 @@ function applyFault(kind: string, on: boolean, parts: {
 function startTicker(input: {
   timeline: Timeline;
   alarms: AlarmEvaluator[];
-  system: LabSystem;
+  lastWritten: ReadonlyMap<string, number>;
   print: (line: string) => void;
   watch: boolean;
   s: (seconds: number) => number;
@@ -580,17 +596,17 @@ function startTicker(input: {
     lastRead = timeline.reads.length;
     const last = [...reads].reverse().find((r) => r.error === undefined);
     const errors = reads.filter((r) => r.error !== undefined).length;
-    const lastWrite = timeline.writes.at(-1);
     const routing = timeline.routing.at(-1)?.mode ?? 'replica';
     const lag = timeline.lag.at(-1)?.lagMs ?? 0;
     const length = phaseLength(current);
     const progress = length ? progressBar((now - phaseStarted) / length) : '';
     const alarmStates = alarms.map((a) => `${shortName(a.definition.alarmName)}=${a.state}`).join(' ');
     const reason = last ? `${last.readFrom}/${last.routingReason}${last.staleDetected ? ' STALE' : ''}` : 'no answer';
-    const version = last?.servedVersion ?? '-';
-    print(`t=${(now / s(1)).toFixed(0).padStart(4)}s ${current.padEnd(15)} ${progress.padEnd(12)} reads ${String(reads.length).padStart(3)}`
-      + ` (${errors} failed) last v${version} ${reason.padEnd(34)} lag ${(lag / 1000).toFixed(1)}s routing ${routing.padEnd(7)}`
-      + ` ${alarmStates}${lastWrite ? '' : ''}`);
+    const read = last ? `${last.key} v${last.servedVersion ?? '-'}` : '-';
+    const written = last ? `v${input.lastWritten.get(last.key) ?? '-'}` : '-';
+    print(`t=${(now / s(1)).toFixed(0).padStart(4)}s ${current.padEnd(15)} ${progress.padEnd(12)}`
+      + ` reads ${String(reads.length).padStart(3)} (${errors} failed) read ${read} written ${written}`
+      + ` ${reason.padEnd(34)} lag ${(lag / 1000).toFixed(1)}s routing ${routing.padEnd(7)} ${alarmStates}`);
   };
   const timer = setInterval(tick, s(input.watch ? 1 : 5));
 

@@ -71,7 +71,8 @@ export class Timeline {
   readonly phases: PhaseRecord[] = [];
   readonly faults: FaultWindow[] = [];
   readonly lag: LagSample[] = [];
-  readonly unhandledErrors: string[] = [];
+  /** Exceptions that escaped a handler (injected faults excluded), with when they happened. */
+  readonly unhandledErrors: Array<{ readonly at: number; readonly message: string }> = [];
   readonly startedAt = Date.now();
 
   /** Milliseconds since the run started. */
@@ -196,7 +197,7 @@ export function summarize(input: {
     fleetOnPrimaryMs,
     recoverMs,
     invocationErrors: reads.filter((r) => r.error !== undefined).length,
-    unhandledErrors: timeline.unhandledErrors.length,
+    unhandledErrors: timeline.unhandledErrors.filter((e) => e.at >= countFrom).length,
     finalRouting: modeAt(timeline, Number.POSITIVE_INFINITY),
   };
 }

@@ -40,7 +40,7 @@ describe('local chaos lab', () => {
       expect(summary.scenario).toBe(scenario);
       expect(summary.reads).toBeGreaterThan(20);
       expect(summary.staleServed).toBe(0);
-      expect(timeline.unhandledErrors).toEqual([]);
+      expect(timeline.unhandledErrors.map((e) => e.message)).toEqual([]);
       expect(summary.unhandledErrors).toBe(0);
     });
   });
