@@ -288,14 +288,14 @@ export class FisChaosSuite extends Construct {
     if (!Token.isUnresolved(prefix) && !/^[A-Za-z0-9!_.'()-]+(\/[A-Za-z0-9!_.'()-]+)*$/.test(prefix)) {
       throw new Error(
         'FisChaosSuite: configurationPrefix must be one or more S3 key segments of letters, digits and !_.\'()-'
-        + ` joined by single slashes, with no slash at either end; received '${prefix}'`,
+        + ` joined by single slashes, with no slash at either end, got '${prefix}'`,
       );
     }
     const expiration = props.configurationExpiration ?? Duration.days(7);
     if (expiration.toHours({ integral: false }) < 24 || expiration.toHours({ integral: false }) % 24 !== 0) {
       throw new Error(
         'FisChaosSuite: configurationExpiration must be a whole number of days, at least 1 (S3 lifecycle rules count'
-        + ` days, and an experiment may last 12 hours); received ${expiration.toHumanString()}`,
+        + ` days, and an experiment may last 12 hours), got ${expiration.toHumanString()}`,
       );
     }
     const contextFlag = this.node.tryGetContext(LAMBDA_FAULTS_CONTEXT);
@@ -367,7 +367,7 @@ export class FisChaosSuite extends Construct {
     if (differsWhenResolved(options.replicaRegion, stack.region)) {
       throw new Error(
         `FisChaosSuite: replicaRegion must equal the suite's region ${stack.region} (FIS pauses the replica in the`
-        + ` experiment's own region; put a suite in the replica's region); received ${options.replicaRegion}`,
+        + ` experiment's own region; put a suite in the replica's region), got ${options.replicaRegion}`,
       );
     }
     if (duration.toSeconds() < RECOMMENDED_PAUSE.toSeconds()) {
@@ -475,7 +475,7 @@ export class FisChaosSuite extends Construct {
     const region = Stack.of(this).region;
     if ((options.table === undefined) === (options.tableName === undefined)) {
       throw new Error(
-        'FisChaosSuite: give exactly one of table and tableName for a replication pause; received '
+        'FisChaosSuite: give exactly one of table and tableName for a replication pause, got '
         + `${options.table ? `table ${options.table.node.path}` : 'no table'} and `
         + `${options.tableName === undefined ? 'no tableName' : `tableName '${options.tableName}'`}`,
       );
@@ -494,7 +494,7 @@ export class FisChaosSuite extends Construct {
     }
     const tableName = options.tableName as string;
     if (!Token.isUnresolved(tableName) && tableName.trim() === '') {
-      throw new Error(`FisChaosSuite: tableName must be the table's physical name; received '${tableName}'`);
+      throw new Error(`FisChaosSuite: tableName must be the table's physical name, got '${tableName}'`);
     }
 
     return tableName;
@@ -504,7 +504,7 @@ export class FisChaosSuite extends Construct {
     if (!this.lambdaFaultsEnabled) {
       throw new Error(
         'FisChaosSuite: Lambda faults are off (prop lambdaFaults is unset or false and context flag'
-        + ` ${LAMBDA_FAULTS_CONTEXT} is not true); received ${options.functions.length} target function(s). Set`
+        + ` ${LAMBDA_FAULTS_CONTEXT} is not true), got ${options.functions.length} target function(s). Set`
         + ` lambdaFaults: true or pass -c ${LAMBDA_FAULTS_CONTEXT}=true to wire target functions`,
       );
     }
@@ -516,7 +516,7 @@ export class FisChaosSuite extends Construct {
     if (count < 1 || count > FIS_LIMITS.maxTargetArns) {
       throw new Error(
         `FisChaosSuite: functions must hold 1 to ${FIS_LIMITS.maxTargetArns} functions (an FIS target names at most`
-        + ` ${FIS_LIMITS.maxTargetArns} ARNs); received ${count}`,
+        + ` ${FIS_LIMITS.maxTargetArns} ARNs), got ${count}`,
       );
     }
     options.functions.forEach((fn) => this.checkLambdaTarget(fn));
@@ -638,7 +638,7 @@ export class FisChaosSuite extends Construct {
     const description = options.description ?? spec.defaultDescription;
     if (!Token.isUnresolved(description) && (description.length === 0 || description.length > 512)) {
       throw new Error(
-        `FisChaosSuite: description must have 1 to 512 characters; received ${description.length} characters`,
+        `FisChaosSuite: description must have 1 to 512 characters, got ${description.length} characters`,
       );
     }
     const alarms = options.stopConditionAlarms ?? [];

@@ -1,4 +1,4 @@
-import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -15,11 +15,14 @@ import { Construct } from 'constructs';
 import { HANDLER_ENTRY, handlerCode } from './private/assets';
 import { DEFAULTS, DIMENSIONS, METRIC_NAMESPACE, METRICS, REROUTER_ENV } from './private/handler-contract';
 import { ALARM_NAME_MAX_LENGTH, cloudWatchAlarmArn, fitName } from './private/names';
+import { HandlerFunctionOptions } from './handler-function-options';
 import {
   checkDurationBetween,
   checkDurationMultipleOf,
+  checkFunctionSettings,
   checkIntegerBetween,
   describeDuration,
+  FunctionSettings,
   requireConcreteRegion,
 } from './private/validation';
 import { ResilientGlobalTable } from './resilient-global-table';
@@ -50,11 +53,21 @@ const MAX_ALARM_RANGE = Duration.days(1);
 /** The longest reconcile interval. */
 const MAX_RECONCILE_INTERVAL = Duration.days(1);
 
+/** The rerouter function's timeout when `timeout` is unset. */
+const DEFAULT_REROUTER_TIMEOUT = Duration.seconds(30);
+
+/** The period of `RoutingChanges` unless overridden. */
+const DEFAULT_ROUTING_CHANGES_PERIOD = Duration.minutes(1);
+
 /** The most reserved concurrency the rerouter may have; more than 1 lets duplicate notifications race. */
 const MAX_RESERVED_CONCURRENCY = 1000;
 
-/** Properties of a `ReplicationRerouter`. */
-export interface ReplicationRerouterProps {
+/**
+ * Properties of a `ReplicationRerouter`. The function settings (`sdkTimeout`, `timeout`, `memorySize`,
+ * `logRetention`, `architecture`) come from `HandlerFunctionOptions`; the rerouter's `timeout` defaults to
+ * 30 seconds.
+ */
+export interface ReplicationRerouterProps extends HandlerFunctionOptions {
   /** The global table; the rerouter's stack must be in one of its replica regions. */
   readonly table: ResilientGlobalTable;
 
@@ -126,41 +139,6 @@ export interface ReplicationRerouterProps {
    * @default Duration.minutes(5)
    */
   readonly reconcileInterval?: Duration;
-
-  /**
-   * Timeout of one attempt of each SDK call of the rerouter.
-   *
-   * @default Duration.seconds(1)
-   */
-  readonly sdkTimeout?: Duration;
-
-  /**
-   * Timeout of the function (whole seconds, 1 second to 15 minutes).
-   *
-   * @default Duration.seconds(30)
-   */
-  readonly timeout?: Duration;
-
-  /**
-   * Memory of the function in MiB (128 to 10240).
-   *
-   * @default 256
-   */
-  readonly memorySize?: number;
-
-  /**
-   * Retention of the function's log group.
-   *
-   * @default logs.RetentionDays.ONE_MONTH
-   */
-  readonly logRetention?: logs.RetentionDays;
-
-  /**
-   * Instruction set of the function.
-   *
-   * @default lambda.Architecture.ARM_64
-   */
-  readonly architecture?: lambda.Architecture;
 }
 
 /**
@@ -189,7 +167,12 @@ export class ReplicationRerouter extends Construct implements IRoutingParameter 
   /** The topic the stale-detection alarm notifies (ALARM, OK and INSUFFICIENT_DATA), KMS-encrypted. */
   public readonly detectionTopic: sns.Topic;
 
-  /** The key that encrypts the detection topic (rotated yearly). */
+  /**
+   * The key that encrypts the detection topic (rotated yearly). It is destroyed with the stack, like the table's lag
+   * topic key: it encrypts only the topic's messages, SNS keeps none once the topic is gone, and the dead-letter
+   * queue uses its own SQS-managed key, so nothing it protects outlives the topic. KMS still waits its pending
+   * window (30 days) before deleting it.
+   */
   public readonly detectionTopicKey: kms.Key;
 
   /** Where failed invocations of the function (and undeliverable detection notifications) go. */
@@ -255,12 +238,14 @@ export class ReplicationRerouter extends Construct implements IRoutingParameter 
     this.detectionTopicKey = new kms.Key(this, 'DetectionTopicKey', {
       description: `Encrypts the stale-detection topic of ${this.parameterName}`,
       enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
     });
     this.detectionTopicKey.addToResourcePolicy(new iam.PolicyStatement({
       sid: 'AllowCloudWatchAlarmsToPublish',
       principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
       actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
       resources: ['*'],
+      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
     }));
     this.detectionTopic = new sns.Topic(this, 'DetectionTopic', {
       masterKey: this.detectionTopicKey,
@@ -315,16 +300,16 @@ export class ReplicationRerouter extends Construct implements IRoutingParameter 
       description: `Rerouter of ${this.parameterName} in ${region}`,
     });
     const logGroup = new logs.LogGroup(this, 'LogGroup', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      retention: settings.fn.logRetention,
     });
     this.function = new lambda.Function(this, 'Function', {
       description: `Routes the readers of ${this.parameterName} between the replica and the primary`,
       code: handlerCode('rerouter'),
       handler: HANDLER_ENTRY,
       runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: props.architecture ?? lambda.Architecture.ARM_64,
-      memorySize: settings.memorySize,
-      timeout: settings.timeout,
+      architecture: settings.fn.architecture,
+      memorySize: settings.fn.memorySize,
+      timeout: settings.fn.timeout,
       reservedConcurrentExecutions: settings.reservedConcurrency,
       role: this.role,
       logGroup,
@@ -392,8 +377,9 @@ export class ReplicationRerouter extends Construct implements IRoutingParameter 
       namespace: METRIC_NAMESPACE,
       metricName: METRICS.staleDetections,
       statistic: cloudwatch.Stats.SUM,
-      period: this.detectionPeriod,
       ...props,
+      // After the spread: an override given as `period: undefined` keeps the default instead of erasing it.
+      period: props?.period ?? this.detectionPeriod,
       dimensionsMap: { [DIMENSIONS.parameter]: this.parameterName, ...props?.dimensionsMap },
     });
   }
@@ -411,8 +397,8 @@ export class ReplicationRerouter extends Construct implements IRoutingParameter 
       namespace: METRIC_NAMESPACE,
       metricName: METRICS.routingChanges,
       statistic: cloudwatch.Stats.SUM,
-      period: Duration.minutes(1),
       ...props,
+      period: props?.period ?? DEFAULT_ROUTING_CHANGES_PERIOD,
       dimensionsMap: { [DIMENSIONS.parameter]: this.parameterName, [DIMENSIONS.mode]: mode, ...props?.dimensionsMap },
     });
   }
@@ -430,8 +416,7 @@ interface RerouterSettings {
   readonly reservedConcurrency: number;
   readonly reconcileInterval: Duration;
   readonly sdkTimeoutMs: number;
-  readonly timeout: Duration;
-  readonly memorySize: number;
+  readonly fn: FunctionSettings;
 }
 
 function rerouterSettings(props: ReplicationRerouterProps): RerouterSettings {
@@ -459,13 +444,7 @@ function rerouterSettings(props: ReplicationRerouterProps): RerouterSettings {
   const reconcileInterval = props.reconcileInterval ?? Duration.minutes(5);
   checkDurationBetween('reconcileInterval', reconcileInterval, Duration.minutes(1), MAX_RECONCILE_INTERVAL);
   checkDurationMultipleOf('reconcileInterval', reconcileInterval, Duration.minutes(1));
-  const sdkTimeoutMs = checkDurationBetween('sdkTimeout', props.sdkTimeout ?? Duration.millis(DEFAULTS.sdkTimeoutMs),
-    Duration.millis(1), Duration.minutes(15));
-  const timeout = props.timeout ?? Duration.seconds(30);
-  checkDurationBetween('timeout', timeout, Duration.seconds(1), Duration.minutes(15));
-  checkDurationMultipleOf('timeout', timeout, Duration.seconds(1));
-  const memorySize = props.memorySize ?? 256;
-  checkIntegerBetween('memorySize', memorySize, 128, 10240);
+  const fn = checkFunctionSettings(props, DEFAULT_REROUTER_TIMEOUT);
 
   return {
     parameterName,
@@ -476,9 +455,8 @@ function rerouterSettings(props: ReplicationRerouterProps): RerouterSettings {
     datapointsToAlarm,
     reservedConcurrency,
     reconcileInterval,
-    sdkTimeoutMs: sdkTimeoutMs ?? DEFAULTS.sdkTimeoutMs,
-    timeout,
-    memorySize,
+    sdkTimeoutMs: fn.sdkTimeoutMs ?? DEFAULTS.sdkTimeoutMs,
+    fn,
   };
 }
 

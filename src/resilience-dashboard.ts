@@ -107,8 +107,14 @@ export class ResilienceDashboard extends Construct {
     }
   }
 
+  /**
+   * The overrides of one graphed metric. `period` is left out when neither the dashboard's period nor `period` is
+   * set, so the metric keeps its own default (a `period: undefined` entry would erase it).
+   */
   private options(region: string, label: string, period?: Duration): cloudwatch.MetricOptions {
-    return { region, label, period: this.period ?? period };
+    const chosen = this.period ?? period;
+
+    return chosen === undefined ? { region, label } : { region, label, period: chosen };
   }
 
   private replicationWidget(table: ResilientGlobalTable, region: string, width: number): cloudwatch.GraphWidget {

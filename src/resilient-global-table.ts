@@ -24,9 +24,6 @@ import {
   requireConcreteRegion,
 } from './private/validation';
 
-/** How long one scheduled heartbeat run keeps beating: longer than the 1-minute schedule, so runs overlap. */
-const HEARTBEAT_RUN_MS = 70_000;
-
 /** The heartbeat function's timeout: longer than one run. */
 const HEARTBEAT_TIMEOUT = Duration.seconds(90);
 
@@ -585,7 +582,7 @@ export class ResilientGlobalTable extends Construct {
       [HEARTBEAT_ENV.partitionKeyType]: this.partitionKey.type,
       [HEARTBEAT_ENV.heartbeatPartitionValue]: this.heartbeatPartitionValue,
       [HEARTBEAT_ENV.heartbeatIntervalMs]: String(this.heartbeatInterval.toMilliseconds()),
-      [HEARTBEAT_ENV.runDurationMs]: String(HEARTBEAT_RUN_MS),
+      [HEARTBEAT_ENV.runDurationMs]: String(DEFAULTS.heartbeatRunMs),
       [HEARTBEAT_ENV.sdkTimeoutMs]: String(DEFAULTS.sdkTimeoutMs),
       [HEARTBEAT_ENV.sdkMaxAttempts]: String(DEFAULTS.sdkMaxAttempts),
     };
@@ -597,7 +594,7 @@ export class ResilientGlobalTable extends Construct {
 
     const fn = new lambda.Function(this, 'Heartbeat', {
       description: `Replication heartbeat: one write every ${this.heartbeatInterval.toMilliseconds()} ms, `
-        + `${HEARTBEAT_RUN_MS} ms per run`,
+        + `${DEFAULTS.heartbeatRunMs} ms per run`,
       code: handlerCode('heartbeat'),
       handler: HANDLER_ENTRY,
       runtime: lambda.Runtime.NODEJS_22_X,

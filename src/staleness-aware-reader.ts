@@ -6,11 +6,13 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { HANDLER_ENTRY, handlerCode } from './private/assets';
 import { DEFAULTS, DIMENSIONS, METRIC_NAMESPACE, METRICS, READER_ENV } from './private/handler-contract';
+import { HandlerFunctionOptions } from './handler-function-options';
 import {
   checkDurationBetween,
-  checkDurationMultipleOf,
+  checkFunctionSettings,
   checkIntegerBetween,
   describeDuration,
+  FunctionSettings,
   requireConcreteRegion,
 } from './private/validation';
 import { ResilientGlobalTable } from './resilient-global-table';
@@ -65,14 +67,14 @@ const MIN_MAX_STALENESS = Duration.seconds(1);
 /** The largest duration any reader setting accepts. */
 const MAX_READER_DURATION = Duration.hours(1);
 
-/** Lambda's memory limits in MiB. */
-const LAMBDA_MIN_MEMORY_MIB = 128;
+/** The reader function's timeout when `timeout` is unset. */
+const DEFAULT_READER_TIMEOUT = Duration.seconds(10);
 
-/** Lambda's largest memory size in MiB. */
-const LAMBDA_MAX_MEMORY_MIB = 10240;
+/** The period of `Reads` and `Fallbacks` unless overridden. */
+const DEFAULT_READER_METRIC_PERIOD = Duration.minutes(1);
 
-/** Lambda's longest timeout. */
-const LAMBDA_MAX_TIMEOUT = Duration.minutes(15);
+/** The period of `StaleDetections` unless overridden (high resolution). */
+const DEFAULT_DETECTION_METRIC_PERIOD = Duration.seconds(10);
 
 /** The most attempts one SDK call of the reader may make. */
 const READER_MAX_SDK_ATTEMPTS = 10;
@@ -80,8 +82,11 @@ const READER_MAX_SDK_ATTEMPTS = 10;
 /** SDK calls a single read can make one after another (routing, replica item, watermark, primary item). */
 const SEQUENTIAL_SDK_CALLS = 4;
 
-/** Properties of a `StalenessAwareReader`. */
-export interface StalenessAwareReaderProps {
+/**
+ * Properties of a `StalenessAwareReader`. The function settings (`sdkTimeout`, `timeout`, `memorySize`,
+ * `logRetention`, `architecture`) come from `HandlerFunctionOptions`; the reader's `timeout` defaults to 10 seconds.
+ */
+export interface StalenessAwareReaderProps extends HandlerFunctionOptions {
   /** The global table to read; the reader's stack must be in one of its replica regions. */
   readonly table: ResilientGlobalTable;
 
@@ -134,32 +139,11 @@ export interface StalenessAwareReaderProps {
   readonly watermarkCacheMaxAge?: Duration;
 
   /**
-   * Timeout of one attempt of each SDK call, so an impaired region costs a bounded wait.
-   *
-   * @default Duration.seconds(1)
-   */
-  readonly sdkTimeout?: Duration;
-
-  /**
    * Attempts of each SDK call, the first one included (1 to 10).
    *
    * @default 2
    */
   readonly sdkMaxAttempts?: number;
-
-  /**
-   * Memory of the function in MiB (128 to 10240).
-   *
-   * @default 256
-   */
-  readonly memorySize?: number;
-
-  /**
-   * Timeout of the function (1 second to 15 minutes).
-   *
-   * @default Duration.seconds(10)
-   */
-  readonly timeout?: Duration;
 
   /**
    * Log level of the handler: TRACE, DEBUG, INFO, WARN, ERROR, CRITICAL or SILENT. The handler filters its own
@@ -175,20 +159,6 @@ export interface StalenessAwareReaderProps {
    * @default 1
    */
   readonly debugLogSamplePercent?: number;
-
-  /**
-   * Retention of the function's log group.
-   *
-   * @default logs.RetentionDays.ONE_MONTH
-   */
-  readonly logRetention?: logs.RetentionDays;
-
-  /**
-   * Instruction set of the function.
-   *
-   * @default lambda.Architecture.ARM_64
-   */
-  readonly architecture?: lambda.Architecture;
 }
 
 /**
@@ -231,7 +201,7 @@ export class StalenessAwareReader extends Construct {
       description: `Reader ${settings.readerName} of table ${props.table.tableName} in ${region}`,
     });
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      retention: settings.fn.logRetention,
     });
 
     this.function = new lambda.Function(this, 'Function', {
@@ -239,9 +209,9 @@ export class StalenessAwareReader extends Construct {
       code: handlerCode('reader'),
       handler: HANDLER_ENTRY,
       runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: props.architecture ?? lambda.Architecture.ARM_64,
-      memorySize: settings.memorySize,
-      timeout: settings.timeout,
+      architecture: settings.fn.architecture,
+      memorySize: settings.fn.memorySize,
+      timeout: settings.fn.timeout,
       role: this.role,
       logGroup: this.logGroup,
       environment: readerEnvironment(props, settings),
@@ -272,7 +242,7 @@ export class StalenessAwareReader extends Construct {
    * @default - Sum over 1 minute
    */
   public metricReads(readFrom: ReadLocation, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.readerMetric(METRICS.reads, { [DIMENSIONS.readFrom]: readFrom }, Duration.minutes(1), props);
+    return this.readerMetric(METRICS.reads, { [DIMENSIONS.readFrom]: readFrom }, DEFAULT_READER_METRIC_PERIOD, props);
   }
 
   /**
@@ -283,7 +253,7 @@ export class StalenessAwareReader extends Construct {
    * @default - Sum over 10 seconds
    */
   public metricStaleDetections(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.readerMetric(METRICS.staleDetections, {}, Duration.seconds(10), props);
+    return this.readerMetric(METRICS.staleDetections, {}, DEFAULT_DETECTION_METRIC_PERIOD, props);
   }
 
   /**
@@ -294,7 +264,7 @@ export class StalenessAwareReader extends Construct {
    * @default - Sum over 1 minute
    */
   public metricFallbacks(reason: RoutingReason, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.readerMetric(METRICS.fallbacks, { [DIMENSIONS.reason]: reason }, Duration.minutes(1), props);
+    return this.readerMetric(METRICS.fallbacks, { [DIMENSIONS.reason]: reason }, DEFAULT_READER_METRIC_PERIOD, props);
   }
 
   /**
@@ -317,8 +287,9 @@ export class StalenessAwareReader extends Construct {
       namespace: METRIC_NAMESPACE,
       metricName,
       statistic: cloudwatch.Stats.SUM,
-      period,
       ...props,
+      // After the spread: an override given as `period: undefined` keeps the default instead of erasing it.
+      period: props?.period ?? period,
       dimensionsMap: { [DIMENSIONS.reader]: this.readerName, ...dimensions, ...props?.dimensionsMap },
     });
   }
@@ -333,8 +304,7 @@ interface ReaderSettings {
   readonly watermarkMaxAgeMs: number;
   readonly sdkTimeoutMs: number;
   readonly sdkMaxAttempts: number;
-  readonly memorySize: number;
-  readonly timeout: Duration;
+  readonly fn: FunctionSettings;
   readonly logLevel: string;
   readonly debugLogSamplePercent: number;
 }
@@ -363,9 +333,7 @@ function readerSettings(scope: Construct, props: StalenessAwareReaderProps): Rea
   const maxStaleness = props.maxStaleness ?? Duration.millis(DEFAULTS.maxStalenessMs);
   const routingCacheMaxAge = props.routingCacheMaxAge ?? Duration.millis(DEFAULTS.routingMaxAgeMs);
   const watermarkCacheMaxAge = props.watermarkCacheMaxAge ?? Duration.millis(DEFAULTS.watermarkMaxAgeMs);
-  const timeout = props.timeout ?? Duration.seconds(10);
   const sdkMaxAttempts = props.sdkMaxAttempts ?? DEFAULTS.sdkMaxAttempts;
-  const memorySize = props.memorySize ?? 256;
   const debugLogSamplePercent = props.debugLogSamplePercent ?? 1;
   const readerName = props.readerName ?? Names.uniqueId(scope);
 
@@ -377,14 +345,11 @@ function readerSettings(scope: Construct, props: StalenessAwareReaderProps): Rea
   const breakerLeaseMs = checkDurationBetween('breakerLease', breakerLease, millisecond, MAX_READER_DURATION);
   const watermarkMaxAgeMs = checkDurationBetween('watermarkCacheMaxAge', watermarkCacheMaxAge,
     millisecond, MAX_READER_DURATION);
-  const sdkTimeoutMs = checkDurationBetween('sdkTimeout', props.sdkTimeout ?? Duration.millis(DEFAULTS.sdkTimeoutMs),
-    millisecond, LAMBDA_MAX_TIMEOUT);
-  const timeoutMs = checkDurationBetween('timeout', timeout, Duration.seconds(1), LAMBDA_MAX_TIMEOUT);
+  const fn = checkFunctionSettings(props, DEFAULT_READER_TIMEOUT);
+  const { sdkTimeoutMs, timeout, timeoutMs } = fn;
   checkIntegerBetween('sdkMaxAttempts', sdkMaxAttempts, 1, READER_MAX_SDK_ATTEMPTS);
-  checkIntegerBetween('memorySize', memorySize, LAMBDA_MIN_MEMORY_MIB, LAMBDA_MAX_MEMORY_MIB);
   checkSamplePercent(debugLogSamplePercent);
   const logLevel = checkLogLevel(props.logLevel ?? 'INFO');
-  checkDurationMultipleOf('timeout', timeout, Duration.seconds(1));
 
   if (routingMaxAgeMs !== undefined && watermarkMaxAgeMs !== undefined && maxStalenessMs !== undefined
     && routingMaxAgeMs + watermarkMaxAgeMs > maxStalenessMs) {
@@ -408,8 +373,7 @@ function readerSettings(scope: Construct, props: StalenessAwareReaderProps): Rea
     watermarkMaxAgeMs: watermarkMaxAgeMs ?? DEFAULTS.watermarkMaxAgeMs,
     sdkTimeoutMs: sdkTimeoutMs ?? DEFAULTS.sdkTimeoutMs,
     sdkMaxAttempts,
-    memorySize,
-    timeout,
+    fn,
     logLevel,
     debugLogSamplePercent,
   };

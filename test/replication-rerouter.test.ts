@@ -134,7 +134,7 @@ describe('ReplicationRerouter', () => {
     });
   });
 
-  test('encrypts the detection topic with a rotated key that CloudWatch may use', () => {
+  test('encrypts the detection topic with a rotated key that only CloudWatch of this account may use', () => {
     // GIVEN / WHEN
     const { template } = givenRerouter();
 
@@ -150,9 +150,24 @@ describe('ReplicationRerouter', () => {
           Principal: { Service: 'cloudwatch.amazonaws.com' },
           Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
           Resource: '*',
+          Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } },
         }]),
       },
     });
+  });
+
+  test('deletes the detection topic key with the stack, like the table\'s lag topic key', () => {
+    // GIVEN / WHEN
+    const { template, primaryStack } = givenRerouter();
+
+    // THEN
+    const keyId = idOf(template, 'AWS::KMS::Key', 'RerouterDetectionTopicKey');
+    const detectionKey = template.findResources('AWS::KMS::Key')[keyId];
+    const lagKeys = Object.values(Template.fromStack(primaryStack).findResources('AWS::KMS::Key'));
+    expect(lagKeys).toHaveLength(1);
+    expect([detectionKey.DeletionPolicy, detectionKey.UpdateReplacePolicy]).toEqual(['Delete', 'Delete']);
+    expect([detectionKey.DeletionPolicy, detectionKey.UpdateReplacePolicy])
+      .toEqual([lagKeys[0].DeletionPolicy, lagKeys[0].UpdateReplacePolicy]);
   });
 
   test('lets only the detection alarm of this account publish to the topic, over TLS only', () => {
@@ -399,6 +414,19 @@ describe('ReplicationRerouter', () => {
     expect(rerouter.metricStaleDetections().period.toSeconds()).toBe(10);
   });
 
+  test('keeps each metric\'s default period when an override leaves period undefined', () => {
+    // GIVEN
+    const { rerouter } = givenRerouter({ detectionAlarmPeriod: Duration.seconds(30) });
+
+    // WHEN
+    const changes = rerouter.metricRoutingChanges(ReadLocation.REPLICA, { period: undefined, label: 'to replica' });
+    const detections = rerouter.metricStaleDetections({ period: undefined });
+
+    // THEN
+    expect([changes.period.toSeconds(), changes.label]).toEqual([60, 'to replica']);
+    expect(detections.period.toSeconds()).toBe(30);
+  });
+
   test('applies every prop', () => {
     // GIVEN / WHEN
     const { rerouter, template } = givenRerouter({
@@ -608,6 +636,7 @@ describe('ReplicationRerouter', () => {
       ['timeout', { timeout: Duration.millis(1500) },
         /^timeout must be a whole multiple of 1 second .*, got 1 second 500 millis/],
       ['memorySize', { memorySize: 64 }, /^memorySize must be an integer from 128 to 10240, got 64$/],
+      ['memorySize', { memorySize: 10241 }, /^memorySize must be an integer from 128 to 10240, got 10241$/],
     ] as RefusalCase[])('throws when %s is out of range (%j)', (_, props, message) => {
       // GIVEN
       const fixture = givenTable();

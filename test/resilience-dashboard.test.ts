@@ -206,6 +206,25 @@ describe('ResilienceDashboard', () => {
     expect(detections[0].options.period).toBe(120);
   });
 
+  test('keeps each metric\'s own one-minute period when no period is given', () => {
+    // GIVEN
+    const f = fixture();
+
+    // WHEN
+    dashboard(f);
+
+    // THEN
+    const all = widgets(f.replicaStack);
+    const periods = (prefix: string, metricName: string): (number | undefined)[] =>
+      metricsOf(widgetTitled(all, prefix)).filter((m) => m.metricName === metricName).map((m) => m.options.period);
+    expect(periods('Reads by source: orders-reader', 'Reads')).toEqual([60, 60]);
+    expect(periods('Fallbacks by reason: orders-reader', 'Fallbacks')).not.toHaveLength(0);
+    expect(periods('Fallbacks by reason: orders-reader', 'Fallbacks').every((p) => p === 60)).toBe(true);
+    expect(periods('Replication us-east-1 → eu-central-1', 'ReplicationLatency')).toEqual([60]);
+    expect(periods('Replication us-east-1 → eu-central-1', 'ObservedReplicaLag')).toEqual([60]);
+    expect(periods('Routing changes: /resilient-global-table/orders/routing', 'RoutingChanges')).toEqual([60, 60]);
+  });
+
   test('shows the table alone when no reader or rerouter is given', () => {
     // GIVEN
     const f = fixture();

@@ -6,6 +6,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { evaluateExpression } from '../examples/lab/local-aws/metric-math';
 import * as barrel from '../src';
 import { ResilientGlobalTable, ResilientGlobalTableProps } from '../src/resilient-global-table';
 
@@ -43,6 +44,24 @@ function onlyResource(template: Template, type: string): { logicalId: string; pr
   expect(ids).toHaveLength(1);
 
   return { logicalId: ids[0], properties: found[ids[0]].Properties };
+}
+
+/**
+ * Evaluates the lag alarm's synthesized expression with the lab's metric-math evaluator at one period and says
+ * whether the alarm's datapoint breaches its threshold (GreaterThanThreshold; a missing datapoint does not breach).
+ */
+function lagDatapoint(template: Template, alarmName: string, values: { lat?: number; hb?: number; obs?: number }):
+{ value: number | undefined; threshold: number; breaches: boolean } {
+  const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: alarmName } }));
+  expect(alarms).toHaveLength(1);
+  const properties = alarms[0].Properties as { Threshold: number; ComparisonOperator: string;
+    Metrics: Array<{ Expression?: string; ReturnData?: boolean }> };
+  expect(properties.ComparisonOperator).toBe('GreaterThanThreshold');
+  const returned = properties.Metrics.filter((metric) => metric.ReturnData !== false);
+  expect(returned).toHaveLength(1);
+  const value = evaluateExpression(returned[0].Expression!, { m_lat: values.lat, m_hb: values.hb, m_obs: values.obs });
+
+  return { value, threshold: properties.Threshold, breaches: value !== undefined && value > properties.Threshold };
 }
 
 const EXPECTED_EXPRESSION =
@@ -529,6 +548,16 @@ describe('ResilientGlobalTable', () => {
         ],
       });
       expect(table.lagAlarm(REPLICA).alarmName).toBeDefined();
+      // AND evaluated per period: heartbeat writes without latency breach; an idle table does not; healthy is latency
+      const alarmName = 'orders-replication-lag-eu-central-1';
+      expect(lagDatapoint(template, alarmName, { hb: 3 }).breaches).toBe(true);
+      expect(lagDatapoint(template, alarmName, { hb: 3, obs: 400 }).breaches).toBe(true);
+      expect(lagDatapoint(template, alarmName, {}).breaches).toBe(false);
+      expect(lagDatapoint(template, alarmName, { lat: 800, hb: 3, obs: 300 })).toEqual({
+        value: 800, threshold: 5000, breaches: false,
+      });
+      expect(lagDatapoint(template, alarmName, { lat: 6000, hb: 3, obs: 300 }).breaches).toBe(true);
+      expect(lagDatapoint(template, alarmName, { hb: 3, obs: 7000 }).breaches).toBe(true);
     });
 
     test('takes a threshold, period, evaluation periods and datapoints to alarm', () => {
@@ -545,7 +574,8 @@ describe('ResilientGlobalTable', () => {
       });
 
       // THEN
-      Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', {
+      const template = Template.fromStack(stack);
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         AlarmName: 'orders-replication-lag-eu-central-1',
         Threshold: 30000,
         EvaluationPeriods: 3,
@@ -558,6 +588,13 @@ describe('ResilientGlobalTable', () => {
           Match.objectLike({ Id: 'm_hb', MetricStat: Match.objectLike({ Period: 300 }) }),
           Match.objectLike({ Id: 'm_obs', MetricStat: Match.objectLike({ Period: 300 }) }),
         ]),
+      });
+      // AND the breach for heartbeat writes without latency follows the custom threshold
+      const alarmName = 'orders-replication-lag-eu-central-1';
+      expect(lagDatapoint(template, alarmName, { hb: 1 })).toMatchObject({ threshold: 30000, breaches: true });
+      expect(lagDatapoint(template, alarmName, {}).breaches).toBe(false);
+      expect(lagDatapoint(template, alarmName, { lat: 6000, hb: 1 })).toEqual({
+        value: 6000, threshold: 30000, breaches: false,
       });
     });
 

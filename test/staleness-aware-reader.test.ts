@@ -3,6 +3,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { HandlerFunctionOptions } from '../src/handler-function-options';
 import { ReplicationRerouter } from '../src/replication-rerouter';
 import { ResilientGlobalTable, ResilientGlobalTableProps } from '../src/resilient-global-table';
 import { IRoutingParameter, ReadLocation, RoutingParameter } from '../src/routing-parameter';
@@ -330,6 +331,51 @@ describe('StalenessAwareReader', () => {
     expect(fallbacks.dimensions).toEqual({ Reader: 'r1', Reason: 'stale_data' });
     expect([errors.namespace, errors.metricName]).toEqual(['AWS/Lambda', 'Errors']);
     expect(Object.keys(errors.dimensions!)).toEqual(['FunctionName']);
+  });
+
+  test('keeps each metric\'s default period when an override leaves period undefined', () => {
+    // GIVEN
+    const { reader } = givenReader({ readerName: 'r1' });
+
+    // WHEN
+    const reads = reader.metricReads(ReadLocation.REPLICA, { period: undefined, label: 'from replica' });
+    const detections = reader.metricStaleDetections({ period: undefined });
+    const fallbacks = reader.metricFallbacks(RoutingReason.BREAKER_OPEN, { period: undefined });
+
+    // THEN
+    expect([reads.period.toSeconds(), reads.label]).toEqual([60, 'from replica']);
+    expect(detections.period.toSeconds()).toBe(10);
+    expect(fallbacks.period.toSeconds()).toBe(60);
+  });
+
+  test('takes the same HandlerFunctionOptions as the rerouter', () => {
+    // GIVEN
+    const fixture = givenTable();
+    const functionOptions: HandlerFunctionOptions = {
+      sdkTimeout: Duration.millis(700),
+      timeout: Duration.seconds(20),
+      memorySize: 1024,
+      logRetention: logs.RetentionDays.ONE_WEEK,
+      architecture: lambda.Architecture.X86_64,
+    };
+
+    // WHEN
+    const rerouter = new ReplicationRerouter(fixture.readerStack, 'Rerouter', { table: fixture.table, ...functionOptions });
+    const { reader } = givenReader({ routing: rerouter, ...functionOptions }, fixture);
+
+    // THEN
+    const template = Template.fromStack(fixture.readerStack);
+    for (const fn of [reader.function, rerouter.function]) {
+      const id = fixture.readerStack.getLogicalId(fn.node.defaultChild as lambda.CfnFunction);
+      expect(template.findResources('AWS::Lambda::Function')[id].Properties).toMatchObject({
+        Architectures: ['x86_64'],
+        MemorySize: 1024,
+        Timeout: 20,
+        Environment: { Variables: { SDK_TIMEOUT_MS: '700' } },
+      });
+    }
+    expect(Object.values(template.findResources('AWS::Logs::LogGroup'))
+      .map((group) => group.Properties.RetentionInDays)).toEqual([7, 7]);
   });
 
   test('warns when the cache ages add up to more than maxStaleness', () => {

@@ -11,6 +11,7 @@ import { HeartbeatConfig } from './config';
 import { observedLagMs, unshownWrites, withWrite } from './lag';
 import { DIMENSIONS, ITEM, METRICS } from '../../src/private/handler-contract';
 import { describe } from '../shared/errors';
+import { writtenAtOf } from '../shared/item';
 
 /** What a run talks to; tests replace any of it. */
 export interface HeartbeatDependencies {
@@ -73,7 +74,7 @@ export async function runHeartbeat(config: HeartbeatConfig, deps: HeartbeatDepen
     const writtenAt = now();
     const [written, ...copies] = await Promise.all([
       writeBeat(config, deps, writtenAt, writes + 1),
-      ...config.replicaRegions.map((region) => readCopy(config, deps, region)),
+      ...config.replicaRegions.map((region) => readCopy(config, deps, region, now)),
     ]);
     beats += 1;
     config.replicaRegions.forEach((region, index) => {
@@ -132,7 +133,8 @@ async function writeBeat(config: HeartbeatConfig, deps: HeartbeatDependencies, w
 
 type CopyRead = { readonly ok: true; readonly writtenAtMs: number | undefined } | { readonly ok: false };
 
-async function readCopy(config: HeartbeatConfig, deps: HeartbeatDependencies, region: string): Promise<CopyRead> {
+async function readCopy(config: HeartbeatConfig, deps: HeartbeatDependencies, region: string,
+  now: () => number): Promise<CopyRead> {
   try {
     const answer = await deps.dynamoDb(region).send(new GetItemCommand({
       TableName: config.tableName,
@@ -141,13 +143,13 @@ async function readCopy(config: HeartbeatConfig, deps: HeartbeatDependencies, re
       ProjectionExpression: '#writtenAt',
       ExpressionAttributeNames: { '#writtenAt': ITEM.writtenAt },
     }));
-    const raw = answer.Item?.[ITEM.writtenAt];
-    const value = raw?.N ?? raw?.S;
-    const writtenAtMs = value === undefined ? undefined : Number(value);
+    const reading = writtenAtOf(answer.Item, now());
+    if (reading.writtenAtMs === undefined && reading.issue !== 'missing') {
+      // Another writer broke the item convention; the copy counts as showing none of this run's writes.
+      deps.logger.warn('heartbeat copy has an unusable written_at', { region, issue: reading.issue });
+    }
 
-    const known = writtenAtMs !== undefined && Number.isFinite(writtenAtMs);
-
-    return { ok: true, writtenAtMs: known ? writtenAtMs : undefined };
+    return { ok: true, writtenAtMs: reading.writtenAtMs };
   } catch (error) {
     deps.logger.warn('heartbeat replica read failed', { region, error: describe(error) });
 

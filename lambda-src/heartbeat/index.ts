@@ -11,7 +11,7 @@ import { METRIC_NAMESPACE } from '../../src/private/handler-contract';
 import { dynamoDbClient } from '../shared/clients';
 import { createLogger } from '../shared/logging';
 
-export { readHeartbeatConfig, DEFAULT_HEARTBEAT_RUN_MS } from './config';
+export { readHeartbeatConfig } from './config';
 export type { HeartbeatConfig } from './config';
 export { runHeartbeat } from './heartbeat';
 export type { HeartbeatDependencies, HeartbeatRunResult, DeadlineContext } from './heartbeat';

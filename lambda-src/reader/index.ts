@@ -1,17 +1,20 @@
 /**
  * The staleness-aware reader: a thin shell of I/O around the pure decision (shared/staleness.ts, read-flow.ts).
  * A read flows one way: event, validation, routing value (cached), replica read, decision, maybe the primary read,
- * result. Module state is one container: its breaker, routing cache, watermark cache and verification memory.
+ * result. The routing value is served from memory and refreshed in the background (only a cold start waits for it),
+ * and in evidence mode an expired heartbeat is read alongside the replica read, so neither adds a round trip in
+ * series. Every invocation gives the logger its request id and a fresh DEBUG sampling decision. Module state is one container: its breaker, routing cache, watermark cache and verification memory.
  * Bad input gets an error result naming the field and causes no read; a read never fails because of SSM; when
  * neither region answers the result is an `Unavailable` error, never an unhandled exception.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import { GetItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Context } from 'aws-lambda';
 import { readerConfig, ReaderConfig } from './config';
 import { ReaderMetrics } from './metrics';
 import { FailedRead, performRead, ServedRead } from './read-flow';
-import { RoutingCache } from './routing-cache';
+import { RoutingCache, RoutingValue } from './routing-cache';
 import type { ReaderResponse } from './types';
 import { WatermarkSource } from './watermark-source';
 import { Breaker } from '../shared/breaker';
@@ -20,7 +23,6 @@ import { describe, DependencyError } from '../shared/errors';
 import { ItemCopy, toPlainItem, writtenAtOf } from '../shared/item';
 import { createLogger } from '../shared/logging';
 import { validateReaderEvent } from '../shared/reader-event';
-import { effectiveModeOf } from '../shared/routing-state';
 import { VerificationMemory } from '../shared/staleness';
 
 export type * from './types';
@@ -61,13 +63,15 @@ function createContainer(env: NodeJS.ProcessEnv): Container {
   const primaryClient = dynamoDbClient(config.primaryRegion, budget);
   const provider = new SSMProvider({ awsSdkV3Client: ssmClient(config.region, budget) });
   const heartbeatKey = config.heartbeatKey;
+  const logger = createLogger('reader');
+  const onFetched = (value: RoutingValue) => noteRoutingFetch(logger, config, value);
 
   return {
     config,
-    logger: createLogger('reader'),
+    logger,
     replicaClient,
     primaryClient,
-    routing: new RoutingCache(provider, config.routingParameterName, config.routingMaxAgeMs, clock),
+    routing: new RoutingCache(provider, config.routingParameterName, config.routingMaxAgeMs, clock, onFetched),
     breaker: new Breaker(config.breakerLeaseMs, clock),
     watermark: heartbeatKey === undefined ? undefined : new WatermarkSource({
       readReplica: () => getItem(replicaClient, config, heartbeatKey, false),
@@ -87,21 +91,26 @@ function keyId(key: Record<string, AttributeValue>): string {
   return JSON.stringify(toPlainItem(key));
 }
 
-async function routingMode(c: Container): Promise<'replica' | 'primary'> {
-  const value = await c.routing.get();
-  const { mode, unreadable } = effectiveModeOf(value.raw);
+/** Logs what one routing fetch found, once per fetch (foreground or background), not once per read. */
+function noteRoutingFetch(logger: Logger, config: ReaderConfig, value: RoutingValue): void {
   if (value.source === 'last-known') {
-    c.logger.warn('routing parameter read failed; keeping the last known value', {
-      parameter: c.config.routingParameterName, mode, error: describe(value.error),
+    logger.warn('routing parameter read failed; keeping the last known value', {
+      parameter: config.routingParameterName, mode: value.mode, error: describe(value.error),
     });
   }
-  if (unreadable && value.source === 'fetched') {
-    c.logger.error('routing parameter value is unreadable; reading in automatic mode', {
-      parameter: c.config.routingParameterName,
+  if (value.unreadable && value.source === 'fetched') {
+    logger.error('routing parameter value is unreadable; reading in automatic mode', {
+      parameter: config.routingParameterName,
     });
   }
+}
 
-  return mode;
+/** Per invocation: a fresh DEBUG sampling decision, and the request id on every line (when there is a context). */
+function startInvocation(logger: Logger, context: Context | undefined): void {
+  logger.refreshSampleRateCalculation();
+  if (context !== undefined) {
+    logger.addContext(context);
+  }
 }
 
 function noteWrittenAt(c: Container, item: ItemCopy | null): void {
@@ -148,9 +157,10 @@ function report(c: Container, read: ServedRead | FailedRead): void {
   noteWrittenAt(c, read.item);
 }
 
-/** The Lambda handler. */
-export const handler = async (event: unknown): Promise<ReaderResponse> => {
+/** The Lambda handler. `context` may be left out (direct calls, tests); the log lines then carry no request id. */
+export const handler = async (event: unknown, context?: Context): Promise<ReaderResponse> => {
   const c = (container ??= createContainer(process.env));
+  startInvocation(c.logger, context);
   const validation = validateReaderEvent(event, c.config.keySchema);
   if (!validation.ok) {
     c.logger.info('invalid input', { field: validation.field, message: validation.message });
@@ -162,7 +172,7 @@ export const handler = async (event: unknown): Promise<ReaderResponse> => {
 
   const read = await performRead({
     settings: { maxStalenessMs: c.config.maxStalenessMs, mode: c.config.mode },
-    routingMode: await routingMode(c),
+    routingMode: (await c.routing.get()).mode,
     breaker: c.breaker,
     token: { minWrittenAt, minVersion },
   }, {
@@ -170,6 +180,7 @@ export const handler = async (event: unknown): Promise<ReaderResponse> => {
     readReplica: () => getItem(c.replicaClient, c.config, key, false),
     readPrimary: () => getItem(c.primaryClient, c.config, key, true),
     watermark: async () => c.watermark?.watermark() ?? { kind: 'none', reason: 'heartbeat-disabled' },
+    prefetchWatermark: () => c.watermark?.prefetch(),
     verifiedAt: () => c.verified.lookup(id, clock()),
     rememberVerified: () => c.verified.remember(id, clock()),
   });

@@ -20,6 +20,11 @@ export interface ReadPorts {
   readPrimary(): Promise<ItemCopy | null>;
   /** The watermark (cached by the port); never throws. */
   watermark(): Promise<Watermark>;
+  /**
+   * Starts refreshing what `watermark()` will need, without waiting (called alongside the replica read in evidence
+   * mode, so an expired watermark cache does not add a second round trip in series); never throws.
+   */
+  prefetchWatermark?(): void;
   /** When this key was last verified current, if remembered. */
   verifiedAt(): number | undefined;
   /** Remember that this key was verified current now. */
@@ -99,7 +104,11 @@ export async function performRead(context: ReadContext, ports: ReadPorts): Promi
   }
   const probing = plan.reason === 'probe';
 
-  const replica = await attempt(() => ports.readReplica());
+  const replicaRead = attempt(() => ports.readReplica());
+  if (settings.mode === 'evidence') {
+    ports.prefetchWatermark?.();
+  }
+  const replica = await replicaRead;
   if (!replica.ok) {
     const breakerTransition = probing ? breaker.recordProbe(false) : undefined;
     const primary = await attempt(() => ports.readPrimary());

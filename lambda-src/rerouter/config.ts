@@ -44,7 +44,8 @@ function alarmArns(env: NodeJS.ProcessEnv): string[] {
   try {
     value = JSON.parse(raw);
   } catch {
-    throw new ConfigurationError(`environment variable ${name} must be a JSON array of alarm ARNs, got ${JSON.stringify(raw)}`);
+    throw new ConfigurationError(
+      `environment variable ${name} must be a JSON array of alarm ARNs, got ${JSON.stringify(raw)}`);
   }
   if (!Array.isArray(value) || value.some((arn) => typeof arn !== 'string' || alarmRegion(arn) === undefined)) {
     throw new ConfigurationError(
@@ -62,7 +63,8 @@ export function readRerouterConfig(env: NodeJS.ProcessEnv): RerouterConfig {
   }
   const writeMaxAttempts = integer(env, REROUTER_ENV.writeMaxAttempts, DEFAULTS.rerouterWriteMaxAttempts);
   if (writeMaxAttempts < 1) {
-    throw new ConfigurationError(`environment variable ${REROUTER_ENV.writeMaxAttempts} must be at least 1, got ${writeMaxAttempts}`);
+    throw new ConfigurationError(
+      `environment variable ${REROUTER_ENV.writeMaxAttempts} must be at least 1, got ${writeMaxAttempts}`);
   }
 
   return {

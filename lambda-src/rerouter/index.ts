@@ -3,13 +3,12 @@
  * invocation; clients are built once per set of settings and reused across invocations.
  */
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Context } from 'aws-lambda';
 import { readRerouterConfig, RerouterConfig } from './config';
-import { Rerouter, RerouterResult } from './rerouter';
+import { DESCRIBE_ALARMS_MAX_ATTEMPTS, Rerouter, RerouterResult } from './rerouter';
 import { METRIC_NAMESPACE } from '../../src/private/handler-contract';
-import { ssmClient } from '../shared/clients';
+import { cloudWatchClient, ssmClient } from '../shared/clients';
 import { createLogger } from '../shared/logging';
 
 export { Rerouter, classifyEvent } from './rerouter';
@@ -22,9 +21,6 @@ const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName: 'reroute
 // The metrics carry exactly the dimensions of DESIGN.md (Parameter, Mode), without Powertools' `service`.
 metrics.clearDefaultDimensions();
 
-/** Attempts of one DescribeAlarms call (the reconcile runs again on its schedule). */
-const DESCRIBE_ALARMS_MAX_ATTEMPTS = 3;
-
 /** Builds a rerouter with real clients for `config`. */
 export function createRerouter(config: RerouterConfig): Rerouter {
   // The SDK does not retry parameter calls: the rerouter's own jittered backoff owns the whole budget.
@@ -33,14 +29,7 @@ export function createRerouter(config: RerouterConfig): Rerouter {
   const cloudWatch = (region: string): CloudWatchClient => {
     let client = cloudWatchClients.get(region);
     if (client === undefined) {
-      client = new CloudWatchClient({
-        region,
-        maxAttempts: DESCRIBE_ALARMS_MAX_ATTEMPTS,
-        requestHandler: new NodeHttpHandler({
-          connectionTimeout: config.sdkTimeoutMs,
-          requestTimeout: config.sdkTimeoutMs,
-        }),
-      });
+      client = cloudWatchClient(region, { timeoutMs: config.sdkTimeoutMs, maxAttempts: DESCRIBE_ALARMS_MAX_ATTEMPTS });
       cloudWatchClients.set(region, client);
     }
 

@@ -50,6 +50,8 @@ export interface RerouterResult {
   readonly applied?: number;
   readonly ignored?: number;
   readonly malformed?: number;
+  /** Reconcile only: the regions whose alarms could not be described (their held states were kept). */
+  readonly unansweredRegions?: readonly string[];
 }
 
 /** An operator's direct invocation. */
@@ -98,6 +100,15 @@ export function classifyEvent(event: unknown): RerouterEvent {
 
 /** Batches of alarm names per DescribeAlarms call (the API's limit). */
 const DESCRIBE_ALARMS_MAX_NAMES = 100;
+
+/** Attempts of one DescribeAlarms call within the SDK (the reconcile runs again on its schedule). */
+export const DESCRIBE_ALARMS_MAX_ATTEMPTS = 3;
+
+/**
+ * Time allowed on top of the SDK's attempts (its backoff between them) before a region's DescribeAlarms is given up,
+ * so one silent region costs at most `sdkTimeoutMs * DESCRIBE_ALARMS_MAX_ATTEMPTS + DESCRIBE_ALARMS_MARGIN_MS`.
+ */
+export const DESCRIBE_ALARMS_MARGIN_MS = 500;
 
 /** The routing parameter's single writer. */
 export class Rerouter {
@@ -153,9 +164,10 @@ export class Rerouter {
   }
 
   private async onReconcile(): Promise<RerouterResult> {
-    const observed = await this.describeAlarms();
+    const { observed, unansweredRegions } = await this.describeAlarms();
+    const result = await this.transition((state) => reconcile(state, observed, this.config), true);
 
-    return this.transition((state) => reconcile(state, observed, this.config), true);
+    return { ...result, unansweredRegions };
   }
 
   private async onOperator(command: OperatorCommand): Promise<RerouterResult> {
@@ -266,40 +278,90 @@ export class Rerouter {
     return error;
   }
 
-  /** The configured alarms' current states, asked of CloudWatch in each alarm's region. */
-  private async describeAlarms(): Promise<AlarmNotification[]> {
+  /**
+   * The configured alarms' current states, asked of CloudWatch in each alarm's region, all regions at once. A region
+   * that fails or gives no answer within its deadline is logged and left out: its alarms keep their held states, and
+   * the alarms of the regions that answered are still reconciled (a region's outage must not stop the repair of the
+   * others). Throws only when no region answered.
+   */
+  private async describeAlarms(): Promise<{ observed: AlarmNotification[]; unansweredRegions: string[] }> {
     const byRegion = new Map<string, string[]>();
     for (const arn of this.config.alarmArns) {
       const region = alarmRegion(arn)!;
       byRegion.set(region, [...(byRegion.get(region) ?? []), arn]);
     }
+    const regions = [...byRegion.keys()];
+    const outcomes = await Promise.allSettled(
+      regions.map((region) => this.describeRegion(region, byRegion.get(region)!)));
     const observed: AlarmNotification[] = [];
-    for (const [region, arns] of byRegion) {
-      const names = arns.map(alarmNameOf);
-      for (let start = 0; start < names.length; start += DESCRIBE_ALARMS_MAX_NAMES) {
-        const batch = names.slice(start, start + DESCRIBE_ALARMS_MAX_NAMES);
-        let alarms: Array<MetricAlarm | CompositeAlarm>;
-        try {
-          const answer = await this.deps.cloudWatch(region).send(new DescribeAlarmsCommand({
-            AlarmNames: batch,
-            AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
-          }));
-          alarms = [...(answer.MetricAlarms ?? []), ...(answer.CompositeAlarms ?? [])];
-        } catch (error) {
-          const wrapped = new DependencyError('CloudWatch', 'DescribeAlarms', region, error);
-          this.deps.logger.error('reconcile could not describe the alarms', { error: wrapped.message });
-          throw wrapped;
-        }
-        observed.push(...alarms.flatMap((alarm) => observation(alarm, arns)));
+    const answered: string[] = [];
+    const failures: DependencyError[] = [];
+    outcomes.forEach((outcome, index) => {
+      const region = regions[index];
+      if (outcome.status === 'fulfilled') {
+        observed.push(...outcome.value);
+        answered.push(...byRegion.get(region)!);
+      } else {
+        const failure = new DependencyError('CloudWatch', 'DescribeAlarms', region, outcome.reason);
+        failures.push(failure);
+        this.deps.logger.error('reconcile could not describe the alarms of a region; their held states are kept', {
+          region, alarms: byRegion.get(region), cause: describe(outcome.reason), error: failure.message,
+        });
       }
+    });
+    if (failures.length === regions.length && failures.length > 0) {
+      throw failures.length === 1 ? failures[0]
+        : new DependencyError('CloudWatch', 'DescribeAlarms', regions.join(', '), failures[0].cause);
     }
     const seen = new Set(observed.map((entry) => entry.alarmArn));
-    const missing = this.config.alarmArns.filter((arn) => !seen.has(arn));
+    const missing = answered.filter((arn) => !seen.has(arn));
     if (missing.length > 0) {
       this.deps.logger.warn('configured alarms not found; their held states are kept', { alarms: missing });
     }
 
+    return { observed, unansweredRegions: failures.map((failure) => failure.region!) };
+  }
+
+  /** The states of `arns`, all in `region`; each call is given up after the describe deadline. */
+  private async describeRegion(region: string, arns: readonly string[]): Promise<AlarmNotification[]> {
+    const names = arns.map(alarmNameOf);
+    const deadlineMs = this.config.sdkTimeoutMs * DESCRIBE_ALARMS_MAX_ATTEMPTS + DESCRIBE_ALARMS_MARGIN_MS;
+    const observed: AlarmNotification[] = [];
+    for (let start = 0; start < names.length; start += DESCRIBE_ALARMS_MAX_NAMES) {
+      const command = new DescribeAlarmsCommand({
+        AlarmNames: names.slice(start, start + DESCRIBE_ALARMS_MAX_NAMES),
+        AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+      });
+      const answer = await withDeadline(deadlineMs,
+        (abortSignal) => this.deps.cloudWatch(region).send(command, { abortSignal }));
+      const alarms: Array<MetricAlarm | CompositeAlarm> = [
+        ...(answer.MetricAlarms ?? []), ...(answer.CompositeAlarms ?? []),
+      ];
+      observed.push(...alarms.flatMap((alarm) => observation(alarm, arns)));
+    }
+
     return observed;
+  }
+}
+
+/**
+ * Runs `call` and gives it up after `deadlineMs`: the signal aborts the request, and the returned promise rejects
+ * with a TimeoutError even if the call ignores the signal.
+ */
+async function withDeadline<T>(deadlineMs: number, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = Object.assign(new Error(`no answer within ${deadlineMs} ms`), { name: 'TimeoutError' });
+      controller.abort(error);
+      reject(error);
+    }, deadlineMs);
+  });
+  try {
+    return await Promise.race([call(controller.signal), expired]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

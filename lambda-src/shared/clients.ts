@@ -1,8 +1,9 @@
 /**
  * SDK clients with a tight time and retry budget, so an outage of one region costs a bounded wait instead of the
- * SDK's defaults. Endpoints come from the standard SDK settings (`AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL_SSM`),
- * which is how the local lab points the same code at 127.0.0.1.
+ * SDK's defaults. Endpoints come from the standard SDK settings (`AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL_SSM`,
+ * `AWS_ENDPOINT_URL_CLOUDWATCH`), which is how the local lab points the same code at 127.0.0.1.
  */
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -18,7 +19,7 @@ function httpHandler(budget: ClientBudget): NodeHttpHandler {
   return new NodeHttpHandler({
     connectionTimeout: budget.timeoutMs,
     requestTimeout: budget.timeoutMs,
-    throwOnRequestTimeout: true,
+    throwOnRequestTimeout: false,
   });
 }
 
@@ -30,4 +31,9 @@ export function dynamoDbClient(region: string, budget: ClientBudget): DynamoDBCl
 /** An SSM client for `region` within `budget`. */
 export function ssmClient(region: string, budget: ClientBudget): SSMClient {
   return new SSMClient({ region, maxAttempts: budget.maxAttempts, requestHandler: httpHandler(budget) });
+}
+
+/** A CloudWatch client for `region` within `budget`. */
+export function cloudWatchClient(region: string, budget: ClientBudget): CloudWatchClient {
+  return new CloudWatchClient({ region, maxAttempts: budget.maxAttempts, requestHandler: httpHandler(budget) });
 }

@@ -2,10 +2,18 @@
  * The replica watermark: how far behind the replica is, estimated from the heartbeat item. Pure.
  *
  * The heartbeat writer puts `written_at = now` on one item in the primary every interval. A replica that holds a
- * heartbeat written at R holds (about) every write up to R, so its lag is at most `observed - R`: when that is within
- * `maxStaleness`, the replica is healthy and the primary is not asked. Otherwise the primary's own heartbeat P is
- * compared. If the replica lacks P, it lacks the beat that followed R, written at about `min(P, R + interval)`, so
- * its lag is at least `observed - min(P, R + interval)`: a lower bound, never an overestimate.
+ * heartbeat written at R holds (about) every write up to R, and keeps holding them, so at any time t after the copy
+ * was read its lag is at most `t - R`. The reader passes `observed = now` (the decision time) for its cached replica
+ * copy, so in the replica-alone branch `observed - R` is an upper bound on the replica's lag at decision time, cache
+ * time included: when it is within `maxStaleness`, the replica is healthy and the primary is not asked.
+ *
+ * Otherwise the primary's own heartbeat P is compared. If the replica's copy lacks P, the replica lacked, when that
+ * copy was read (at `read`), the beat that followed R, written at about `F = min(P, R + interval)`; so its lag at
+ * `read` was at least `read - F`. The estimate `observed - F` is that lower bound plus the copy's time in the cache
+ * (`observed - read`): it is the lag the replica would have now had it applied nothing since, not a bound on its lag
+ * now (it may have caught up meanwhile). It exceeds the replica's true lag at `read` by at most the cache age, so a
+ * replica whose lag plus the watermark cache age stays within `maxStaleness` is never flagged, in either branch. A
+ * replica copy that holds P (R >= P) gives 0: it held everything the primary had when P was read.
  *
  * If P itself is old, the writer has stalled: nothing can be concluded, and the result is "no watermark" (never
  * lag), so that a stopped heartbeat never looks like a stopped replica.
@@ -15,7 +23,10 @@
 export interface HeartbeatCopy {
   /** The heartbeat's `written_at` in epoch ms; undefined when the item is absent or its value unusable. */
   readonly writtenAtMs: number | undefined;
-  /** When the copy was read (epoch ms). */
+  /**
+   * The time the estimate is made for (epoch ms): when the copy was read, or later (the reader passes the decision
+   * time for a cached replica copy; see the module comment).
+   */
   readonly observedAtMs: number;
 }
 

@@ -19,7 +19,7 @@ export function checkWholeNumber(field: string, value: number, min: number, max:
     return;
   }
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`FisChaosSuite: ${field} must be a whole number from ${min} to ${max}; received ${value}`);
+    throw new Error(`FisChaosSuite: ${field} must be a whole number from ${min} to ${max}, got ${value}`);
   }
 }
 
@@ -29,8 +29,8 @@ export function checkExperimentDuration(field: string, duration: Duration): stri
   const max = FIS_LIMITS.maxDurationSeconds;
   if (millis <= 0 || millis % 1000 !== 0 || millis / 1000 > max) {
     throw new Error(
-      `FisChaosSuite: ${field} must be a whole number of seconds, more than 0 and at most 12 hours (${max} s); `
-      + `received ${duration.toHumanString()}`,
+      `FisChaosSuite: ${field} must be a whole number of seconds, more than 0 and at most 12 hours (${max} s), `
+      + `got ${duration.toHumanString()}`,
     );
   }
 

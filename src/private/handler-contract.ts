@@ -46,6 +46,8 @@ export const DEFAULTS = {
   heartbeatPartitionValue: '__rgt_heartbeat__',
   rerouterWriteMaxAttempts: 6,
   rerouterWriteBaseDelayMs: 100,
+  /** How long one scheduled heartbeat run keeps beating: longer than its 1-minute schedule, so runs overlap. */
+  heartbeatRunMs: 70_000,
 } as const;
 
 /** Staleness evidence modes of the reader. `none` turns staleness checks off (a negative control only). */

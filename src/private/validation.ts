@@ -4,7 +4,11 @@
  * Call them at the start of a constructor, before any resource exists.
  */
 import { Duration, Stack, Token } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { IConstruct } from 'constructs';
+import { HandlerFunctionOptions } from '../handler-function-options';
+import { DEFAULTS } from './handler-contract';
 
 /** DynamoDB table names: 3 to 255 characters of a-z, A-Z, 0-9, `_`, `-` and `.`. */
 export const TABLE_NAME_MIN_LENGTH = 3;
@@ -17,6 +21,24 @@ export const TABLE_NAME_PATTERN = /^[a-zA-Z0-9_.-]+$/;
 
 /** The shape of an AWS region name (`eu-central-1`, `us-gov-west-1`, `cn-north-1`). */
 export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
+/** Lambda's smallest memory size in MiB. */
+export const LAMBDA_MIN_MEMORY_MIB = 128;
+
+/** Lambda's largest memory size in MiB. */
+export const LAMBDA_MAX_MEMORY_MIB = 10240;
+
+/** Lambda's shortest timeout we accept (Lambda counts timeouts in whole seconds). */
+export const LAMBDA_MIN_TIMEOUT = Duration.seconds(1);
+
+/** Lambda's longest timeout. */
+export const LAMBDA_MAX_TIMEOUT = Duration.minutes(15);
+
+/** The shortest timeout of one SDK call attempt. */
+export const SDK_MIN_TIMEOUT = Duration.millis(1);
+
+/** The memory of a handler function when `memorySize` is unset, in MiB. */
+export const DEFAULT_HANDLER_MEMORY_MIB = 256;
 
 /** Shows a duration in a message: its own unit, and milliseconds when that differs. */
 export function describeDuration(value: Duration): string {
@@ -119,4 +141,44 @@ export function requireConcreteRegion(scope: IConstruct, constructName: string):
   }
 
   return stack.region;
+}
+
+/** The checked settings of a handler function (`HandlerFunctionOptions` with its defaults applied). */
+export interface FunctionSettings {
+  /** The SDK call timeout in milliseconds, or `undefined` when `sdkTimeout` is an unresolved token. */
+  readonly sdkTimeoutMs?: number;
+  /** The function timeout. */
+  readonly timeout: Duration;
+  /** The function timeout in milliseconds, or `undefined` when it is an unresolved token. */
+  readonly timeoutMs?: number;
+  /** The memory in MiB. */
+  readonly memorySize: number;
+  /** The retention of the function's log group. */
+  readonly logRetention: logs.RetentionDays;
+  /** The instruction set of the function. */
+  readonly architecture: lambda.Architecture;
+}
+
+/**
+ * Checks the function settings of a handler construct and applies their defaults: `sdkTimeout` 1 millisecond to
+ * 15 minutes (default `DEFAULTS.sdkTimeoutMs`), `timeout` whole seconds from 1 second to 15 minutes (default
+ * `defaultTimeout`), `memorySize` an integer from 128 to 10240 MiB (default 256), log retention one month and ARM.
+ */
+export function checkFunctionSettings(options: HandlerFunctionOptions, defaultTimeout: Duration): FunctionSettings {
+  const sdkTimeout = options.sdkTimeout ?? Duration.millis(DEFAULTS.sdkTimeoutMs);
+  const sdkTimeoutMs = checkDurationBetween('sdkTimeout', sdkTimeout, SDK_MIN_TIMEOUT, LAMBDA_MAX_TIMEOUT);
+  const timeout = options.timeout ?? defaultTimeout;
+  const timeoutMs = checkDurationBetween('timeout', timeout, LAMBDA_MIN_TIMEOUT, LAMBDA_MAX_TIMEOUT);
+  checkDurationMultipleOf('timeout', timeout, Duration.seconds(1));
+  const memorySize = options.memorySize ?? DEFAULT_HANDLER_MEMORY_MIB;
+  checkIntegerBetween('memorySize', memorySize, LAMBDA_MIN_MEMORY_MIB, LAMBDA_MAX_MEMORY_MIB);
+
+  return {
+    sdkTimeoutMs,
+    timeout,
+    timeoutMs,
+    memorySize,
+    logRetention: options.logRetention ?? logs.RetentionDays.ONE_MONTH,
+    architecture: options.architecture ?? lambda.Architecture.ARM_64,
+  };
 }

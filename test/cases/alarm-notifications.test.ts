@@ -1,7 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { handler } from '../../lambda-src/rerouter';
-import { encodeRoutingValue, effectiveModeOf, HeldAlarmState } from '../../lambda-src/shared/routing-state';
+import {
+  encodeRoutingValue, effectiveModeOf, HeldAlarmState, parseRoutingValue, RoutingState,
+} from '../../lambda-src/shared/routing-state';
 import { REROUTER_ENV } from '../../src/private/handler-contract';
 import { captureOutput } from '../handlers/handler-output';
 import { useLocalAws } from '../support/local-aws';
@@ -32,14 +34,50 @@ const MALFORMED_RECORDS: Record<string, number[]> = {
 /** The cases whose stored value is unreadable, which must log exactly one error line saying so. */
 const UNREADABLE_VALUE = new Set(['the parameter holds garbage']);
 
+/** The alarm ARN, state and time (epoch ms, read independently of the product's parser) of a case's first record. */
+function firstNotification(c: AlarmCase): { arn: string; state: string; at: number } {
+  const records = (c.event as { Records: Array<{ Sns: { Message: string } }> }).Records;
+  const message = JSON.parse(records[0].Sns.Message) as { AlarmArn: string; NewStateValue: string; StateChangeTime: string };
+  const at = Date.parse(message.StateChangeTime);
+  expect(Number.isFinite(at)).toBe(true);
+
+  return { arn: message.AlarmArn, state: message.NewStateValue, at };
+}
+
+/**
+ * What the stored state must show after the cases whose routing alone does not prove the record was applied
+ * (the default INSUFFICIENT_DATA policy, keep, is in force).
+ */
+const STATE_CHECKS: Record<string, (c: AlarmCase, after: RoutingState) => void> = {
+  'one alarm clears while another still fires': (c, after) => {
+    const { arn, at } = firstNotification(c);
+    const other = Object.keys(c.initial!.alarms!).find((held) => held !== arn)!;
+    expect(after.pinned).toBe(false);
+    expect(after.alarms).toEqual({ [arn]: { state: 'OK', at }, [other]: c.initial!.alarms![other] });
+  },
+  'pinned to the primary by hand (plain value), then the alarm clears': (c, after) => {
+    const { arn, at } = firstNotification(c);
+    expect(after).toMatchObject({ pinned: true, pinMode: 'primary' });
+    expect(after.alarms).toEqual({ [arn]: { state: 'OK', at } });
+  },
+  'insufficient data (an alarm just created, or its metric not yet published)': (c, after) => {
+    const { arn, state, at } = firstNotification(c);
+    expect(state).toBe('INSUFFICIENT_DATA');
+    const kept = c.initial!.alarms![arn].state;
+    expect(after.alarms[arn]).toEqual({ state: kept, at, reported: 'INSUFFICIENT_DATA' });
+  },
+};
+
 describe('alarm notification cases through the rerouter handler', () => {
   const local = useLocalAws();
   const saved: Record<string, string | undefined> = {};
 
   beforeAll(() => {
-    for (const name of ['AWS_REGION', REROUTER_ENV.alarmArns, REROUTER_ENV.writeBaseDelayMs]) {
+    for (const name of ['AWS_REGION', REROUTER_ENV.alarmArns, REROUTER_ENV.writeBaseDelayMs,
+      REROUTER_ENV.insufficientDataPolicy]) {
       saved[name] = process.env[name];
     }
+    delete process.env[REROUTER_ENV.insufficientDataPolicy];
     process.env.AWS_REGION = 'eu-central-1';
     process.env[REROUTER_ENV.alarmArns] = JSON.stringify(fixture.configuredAlarms);
     process.env[REROUTER_ENV.writeBaseDelayMs] = '10';
@@ -58,6 +96,10 @@ describe('alarm notification cases through the rerouter handler', () => {
 
   test('the fixture has cases', () => {
     expect(fixture.cases.length).toBeGreaterThanOrEqual(15);
+  });
+
+  test('every case with a state check is in the fixture', () => {
+    expect(Object.keys(STATE_CHECKS).filter((name) => !fixture.cases.some((c) => c.name === name))).toEqual([]);
   });
 
   test.each(fixture.cases.map((c, index) => [c.name, c, index] as const))('%s', async (_name, c, index) => {
@@ -107,5 +149,11 @@ describe('alarm notification cases through the rerouter handler', () => {
     expect(errors).toHaveLength(malformed.length + unreadable);
     expect(errors.filter((line) => line.record !== undefined).map((line) => line.record)).toEqual(malformed);
     expect(errors.filter((line) => String(line.message).includes('unreadable'))).toHaveLength(unreadable);
+    const check = STATE_CHECKS[c.name];
+    if (check !== undefined) {
+      const parsed = parseRoutingValue(after);
+      expect(parsed.form).toBe('json');
+      check(c, parsed.state);
+    }
   });
 });

@@ -17,6 +17,16 @@ const fixture = JSON.parse(readFileSync(path.join(CASES_DIR, 'written-at.json'),
   cases: WrittenAtCase[];
 };
 
+/** The fixture case whose name starts with `prefix` (there must be exactly one). */
+function caseNamed(prefix: string): WrittenAtCase {
+  const found = fixture.cases.filter((c) => c.name.startsWith(prefix));
+  if (found.length !== 1) {
+    throw new Error(`written-at.json: expected one case named "${prefix}...", found ${found.length}`);
+  }
+
+  return found[0];
+}
+
 describe('written-at.json', () => {
   test('the fixture has cases', () => {
     expect(fixture.cases.length).toBeGreaterThan(0);
@@ -54,7 +64,16 @@ describe('written-at.json', () => {
     });
 
   test('reports epoch seconds and clock skew so the reader can log them', () => {
-    expect(readWrittenAt({ N: '1764000000' }, fixture.now).issue).toBe('epoch-seconds');
-    expect(readWrittenAt({ N: '1764000360000' }, fixture.now)).toMatchObject({ issue: 'future', skewMs: 300_000 });
+    // GIVEN the fixture's epoch-seconds and future cases, looked up by name
+    const seconds = caseNamed('epoch seconds by mistake');
+    const future = caseNamed('in the future');
+    const futureMs = Number((future.written_at as { N: string }).N);
+
+    // WHEN each is read at the fixture's now
+    // THEN the reading names the issue, and the future one carries how far ahead the writer's clock is
+    expect(readWrittenAt(seconds.written_at, fixture.now).issue).toBe('epoch-seconds');
+    expect(readWrittenAt(future.written_at, fixture.now)).toMatchObject({
+      issue: 'future', ageMs: 0, skewMs: futureMs - fixture.now,
+    });
   });
 });

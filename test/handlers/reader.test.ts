@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { Replicator } from '../../examples/lab/local-aws/replicator';
 import type { ReaderErrorResult, ReaderResponse, ReaderResult } from '../../lambda-src/reader/types';
+import { captureOutput } from './handler-output';
 import { useLocalAws } from '../support/local-aws';
 
 const PRIMARY = 'us-east-1';
@@ -473,6 +474,52 @@ describe('reader handler on local AWS', () => {
       { region: REPLICA, input: expect.objectContaining({ TableName: tableName, ConsistentRead: false }) },
       { region: PRIMARY, input: expect.objectContaining({ TableName: tableName, ConsistentRead: true }) },
     ]);
+  });
+
+  test('written_at in epoch seconds and in the future: each warned once per container, a future age is 0', async () => {
+    // GIVEN two keys written in epoch seconds by mistake, and one written by a clock 5 minutes ahead, replicated
+    const { tableName, replicator } = await createTable();
+    await put(tableName, 'seconds#1', { writtenAt: 1_764_000_000, version: 1 });
+    await put(tableName, 'seconds#2', { writtenAt: 1_764_000_000, version: 1 });
+    const skewMs = 300_000;
+    await put(tableName, 'future', { writtenAt: Date.now() + skewMs, version: 1 });
+    await replicator.whenDrained();
+    const handler = loadReader(tableName);
+    const output = captureOutput();
+    const epochWarnings = () => output.atLevel('WARN').filter((line) => String(line.message).includes('epoch seconds'));
+    const skewWarnings = () => output.atLevel('WARN').filter((line) => String(line.message).includes('clock skew'));
+
+    // WHEN each key is read twice (the second epoch-seconds key once) in one container
+    const results: ReaderResult[] = [];
+    try {
+      for (const pk of ['seconds#1', 'seconds#1', 'future', 'future', 'seconds#2']) {
+        results.push(served(await handler({ pk, sk: 'v0' })));
+      }
+    } finally {
+      output.restore();
+    }
+
+    // THEN the container warned once about epoch seconds and once about clock skew, with the skew it saw
+    expect(epochWarnings()).toHaveLength(1);
+    expect(skewWarnings()).toHaveLength(1);
+    expect(output.atLevel('WARN')).toHaveLength(2);
+    expect(Math.abs(Number(skewWarnings()[0].skewMs) - skewMs)).toBeLessThan(10_000);
+    // AND the future item is served with an age of 0; the epoch-seconds items with an unknown age
+    expect(results[2]).toMatchObject({ item: { pk: 'future' }, itemAgeMs: 0 });
+    expect(results[3]).toMatchObject({ item: { pk: 'future' }, itemAgeMs: 0 });
+    expect(results[0]).toMatchObject({ item: { pk: 'seconds#1' }, itemAgeMs: null });
+
+    // WHEN a fresh container reads an epoch-seconds key
+    const second = loadReader(tableName);
+    const again = captureOutput();
+    try {
+      served(await second({ pk: 'seconds#2', sk: 'v0' }));
+    } finally {
+      again.restore();
+    }
+
+    // THEN it warns once too: the memory is per container
+    expect(again.atLevel('WARN').filter((line) => String(line.message).includes('epoch seconds'))).toHaveLength(1);
   });
 
   describe('reader-events.json through the handler', () => {

@@ -85,6 +85,34 @@ describe('rerouter handler', () => {
     expect(writes()).toBe(4);
   });
 
+  test('INSUFFICIENT_DATA after ALARM keeps the primary under the default policy (keep)', async () => {
+    // GIVEN the lag alarm fired, and no INSUFFICIENT_DATA policy is configured
+    setEnv(REROUTER_ENV.insufficientDataPolicy, undefined);
+    await quietly(() => handler(alarm(LAG, 'ALARM', 0)));
+    local().parameters.resetCounts();
+
+    // WHEN its metric stops arriving and the alarm goes to INSUFFICIENT_DATA
+    const output = captureOutput();
+    const result = await handler(alarm(LAG, 'INSUFFICIENT_DATA', 60_000)).finally(() => output.restore());
+
+    // THEN routing stays on the primary, nothing reports a routing change, and the alarm counts as its last state
+    expect(result).toMatchObject({ previousMode: 'primary', mode: 'primary' });
+    expect(routing()).toBe('primary');
+    expect(output.metrics(METRICS.routingChanges)).toHaveLength(0);
+    expect(output.atLevel('INFO').filter((line) => line.message === 'routing changed')).toHaveLength(0);
+    expect(parseRoutingValue(stored()).state.alarms[LAG]).toEqual({
+      state: 'ALARM', at: T0 + 60_000, reported: 'INSUFFICIENT_DATA',
+    });
+
+    // WHEN the same INSUFFICIENT_DATA is delivered again
+    local().parameters.resetCounts();
+    await quietly(() => handler(alarm(LAG, 'INSUFFICIENT_DATA', 60_000)));
+
+    // THEN nothing is written
+    expect(writes()).toBe(0);
+    expect(routing()).toBe('primary');
+  });
+
   test('a notification older than the state is ignored', async () => {
     // GIVEN
     await quietly(() => handler(alarm(LAG, 'ALARM', 0)));

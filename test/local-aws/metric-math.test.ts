@@ -1,6 +1,29 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import {
   MetricMathError, evaluateExpression, parseExpression, referencedIds,
 } from '../../examples/lab/local-aws/metric-math';
+import { ResilientGlobalTable } from '../../src/resilient-global-table';
+
+/** The lag alarm's expression and threshold as the construct ships them (synthesized, default settings). */
+function shippedLagAlarm(): { expression: string; thresholdMs: number } {
+  const stack = new Stack(new App(), 'Primary', { env: { account: '123456789012', region: 'us-east-1' } });
+  new ResilientGlobalTable(stack, 'Table', {
+    tableName: 'orders',
+    partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+    replicaRegions: ['eu-central-1'],
+  });
+  const alarms = Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm', {
+    Properties: { AlarmName: 'orders-replication-lag-eu-central-1' },
+  }));
+  expect(alarms).toHaveLength(1);
+  const properties = alarms[0].Properties as { Threshold: number; Metrics: Array<{ Expression?: string }> };
+  const expressions = properties.Metrics.filter((metric) => metric.Expression !== undefined);
+  expect(expressions).toHaveLength(1);
+
+  return { expression: expressions[0].Expression!, thresholdMs: properties.Threshold };
+}
 
 describe('metric math', () => {
   test.each([
@@ -63,16 +86,21 @@ describe('metric math', () => {
     expect(evaluateExpression('MIN([m1, m2, m3])', values)).toBe(2);
   });
 
-  test('the lag expression shape our alarms use alarms when heartbeats were written but no latency arrived', () => {
-    // GIVEN the replication-lag expression: latency or observed lag above the bound, or heartbeats without latency
-    const expression = 'IF(m2 > 0 AND FILL(m1, 0) == 0, 1, IF(MAX([FILL(m1, 0), FILL(m3, 0)]) > 10000, 1, 0))';
+  test('the shipped lag expression breaches when heartbeats were written but no latency arrived', () => {
+    // GIVEN the replication-lag expression and threshold of a synthesized table
+    const { expression, thresholdMs } = shippedLagAlarm();
+    const at = (lat: number | undefined, hb: number | undefined, obs: number | undefined) =>
+      evaluateExpression(expression, { m_lat: lat, m_hb: hb, m_obs: obs });
 
-    // WHEN evaluated for a healthy period, a silent-replication period, a lagging period and an idle period
-    // THEN only the silent and lagging periods give 1; the idle table (no heartbeat) is missing
-    expect(evaluateExpression(expression, { m1: 800, m2: 5, m3: 900 })).toBe(0);
-    expect(evaluateExpression(expression, { m1: undefined, m2: 5, m3: 900 })).toBe(1);
-    expect(evaluateExpression(expression, { m1: 12000, m2: 5, m3: undefined })).toBe(1);
-    expect(evaluateExpression(expression, { m1: undefined, m2: undefined, m3: undefined })).toBeUndefined();
+    // WHEN evaluated for a healthy, a silent-replication, a lagging, an observed-lag and an idle period
+    // THEN healthy gives its latency, silent replication and lag go above the threshold, an idle table stays below
+    expect(at(800, 5, 300)).toBe(800);
+    expect(at(undefined, 5, 900)).toBeGreaterThan(thresholdMs);
+    expect(at(undefined, 5, undefined)).toBeGreaterThan(thresholdMs);
+    expect(at(thresholdMs + 7000, 5, undefined)).toBe(thresholdMs + 7000);
+    expect(at(800, 5, thresholdMs + 1)).toBeGreaterThan(thresholdMs);
+    expect(at(undefined, undefined, undefined)).toBe(0);
+    expect(at(undefined, 0, undefined)).toBe(0);
   });
 
   test('lists the ids an expression uses', () => {
