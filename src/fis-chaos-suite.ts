@@ -204,6 +204,13 @@ const EXEC_WRAPPER = '/opt/aws-fis/bootstrap';
 const LAMBDA_FAULTS_CONTEXT = 'cdk-resilient-global-table:fisLambdaFaults';
 const EXPERIMENT_TAG = 'resilient-global-table:experiment';
 const RECOMMENDED_PAUSE = Duration.minutes(10);
+const MAX_DESCRIPTION_LENGTH = 512;
+
+/** The id of the layer reference a suite adds under a function it wires; its presence marks a wired function. */
+const EXTENSION_LAYER_ID = 'FisExtensionLayer';
+
+/** The suite that wired each function, so a second suite can name it when it refuses the function. */
+const WIRING_SUITES = new WeakMap<lambda.Function, FisChaosSuite>();
 
 /**
  * AWS FIS chaos experiments for a resilient global table in one region: a replication pause of the table's replica
@@ -360,9 +367,10 @@ export class FisChaosSuite extends Construct {
    */
   public addReplicationPause(id: string, options: ReplicationPauseOptions): fis.CfnExperimentTemplate {
     const stack = Stack.of(this);
+    this.checkTemplateId(id);
     const duration = options.duration ?? RECOMMENDED_PAUSE;
     const isoDuration = checkExperimentDuration('duration', duration);
-    this.checkStopConditions(options.stopConditionAlarms);
+    checkStopConditionCount(options.stopConditionAlarms);
     const tableName = this.pauseTableName(options);
     if (differsWhenResolved(options.replicaRegion, stack.region)) {
       throw new Error(
@@ -370,20 +378,22 @@ export class FisChaosSuite extends Construct {
         + ` experiment's own region; put a suite in the replica's region), got ${options.replicaRegion}`,
       );
     }
+    const description = checkDescription(options.description ?? 'Pause replication to the replica of global table'
+      + ` ${tableName} in ${stack.region} for ${isoDuration}`);
+
+    this.warnStopConditionRegions(options.stopConditionAlarms);
     if (duration.toSeconds() < RECOMMENDED_PAUSE.toSeconds()) {
       Annotations.of(this).addWarningV2('@cdk-resilient-global-table/fis:shortPause',
         `Replication pause '${id}' lasts ${duration.toHumanString()}: replication can go on for up to 5 minutes after`
         + ' the action starts, so a pause shorter than 10 minutes may pause nothing');
     }
-
     const tableArn = options.table
       ? options.table.tableArn(stack.region)
       : stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: tableName });
     this.grantPause(tableArn);
 
     return this.addTemplate(id, options, {
-      defaultDescription: `Pause replication to the replica of global table ${tableName} in ${stack.region}`
-        + ` for ${isoDuration}`,
+      description,
       kind: 'replication-pause',
       actionName: 'pauseReplication',
       actionId: PAUSE_ACTION_ID,
@@ -401,9 +411,14 @@ export class FisChaosSuite extends Construct {
    * @returns the experiment template; its `ref` is the template id
    */
   public addInvocationDelay(id: string, options: InvocationDelayOptions): fis.CfnExperimentTemplate {
+    this.checkTemplateId(id);
     const delay = options.startupDelay ?? Duration.seconds(12);
     const delayMs = checkStartupDelay('startupDelay', delay);
     const { isoDuration, percent } = this.checkLambdaFault(options);
+    const description = checkDescription(options.description ?? `Delay the start of ${percent}% of invocations of`
+      + ` ${options.functions.length} function(s) by ${delayMs} ms for ${isoDuration}`);
+
+    this.warnStopConditionRegions(options.stopConditionAlarms);
     for (const fn of options.functions) {
       const timeout = fn.timeout ?? Duration.seconds(3);
       if (timeout.toMilliseconds() <= delayMs) {
@@ -415,8 +430,7 @@ export class FisChaosSuite extends Construct {
     this.wireAll(options.functions);
 
     return this.addTemplate(id, options, {
-      defaultDescription: `Delay the start of ${percent}% of invocations of ${options.functions.length} function(s)`
-        + ` by ${delayMs} ms for ${isoDuration}`,
+      description,
       kind: 'invocation-delay',
       actionName: 'addStartupDelay',
       actionId: DELAY_ACTION_ID,
@@ -438,13 +452,18 @@ export class FisChaosSuite extends Construct {
    * @returns the experiment template; its `ref` is the template id
    */
   public addInvocationError(id: string, options: InvocationErrorOptions): fis.CfnExperimentTemplate {
+    this.checkTemplateId(id);
     const { isoDuration, percent } = this.checkLambdaFault(options);
     const preventExecution = options.preventExecution ?? true;
+    const description = checkDescription(options.description ?? `Fail ${percent}% of invocations of`
+      + ` ${options.functions.length} function(s) (${preventExecution ? 'handler skipped' : 'handler runs'})`
+      + ` for ${isoDuration}`);
+
+    this.warnStopConditionRegions(options.stopConditionAlarms);
     this.wireAll(options.functions);
 
     return this.addTemplate(id, options, {
-      defaultDescription: `Fail ${percent}% of invocations of ${options.functions.length} function(s)`
-        + ` (${preventExecution ? 'handler skipped' : 'handler runs'}) for ${isoDuration}`,
+      description,
       kind: 'invocation-error',
       actionName: 'failInvocations',
       actionId: ERROR_ACTION_ID,
@@ -464,7 +483,8 @@ export class FisChaosSuite extends Construct {
    * `AWS_LAMBDA_EXEC_WRAPPER=/opt/aws-fis/bootstrap`, `AWS_FIS_CONFIGURATION_LOCATION` set to the suite's
    * configuration location, and read access to that location only (`s3:ListBucket` on the bucket with an
    * `s3:prefix` condition, `s3:GetObject` on the prefix). Grants the FIS role `lambda:GetFunction` on the function
-   * and `s3:PutObject`, `s3:DeleteObject` on the prefix. Calling it again for the same function does nothing.
+   * and `s3:PutObject`, `s3:DeleteObject` on the prefix. Calling it again for the same function does nothing; a
+   * function wired by another suite is refused (it can read only one configuration location).
    */
   public addLambdaFaultTarget(fn: lambda.Function, options: LambdaFaultTargetOptions = {}): void {
     this.checkLambdaTarget(fn);
@@ -511,7 +531,7 @@ export class FisChaosSuite extends Construct {
     const isoDuration = checkExperimentDuration('duration', options.duration ?? Duration.minutes(2));
     const percent = options.invocationPercent ?? 100;
     checkWholeNumber('invocationPercent', percent, FIS_LIMITS.minInvocationPercent, FIS_LIMITS.maxInvocationPercent);
-    this.checkStopConditions(options.stopConditionAlarms);
+    checkStopConditionCount(options.stopConditionAlarms);
     const count = options.functions.length;
     if (count < 1 || count > FIS_LIMITS.maxTargetArns) {
       throw new Error(
@@ -539,10 +559,23 @@ export class FisChaosSuite extends Construct {
         + ` are in ${region}; the FIS extension reads a bucket in its own region, so add a suite in ${fnRegion}`,
       );
     }
+    if (!this.wiredFunctions.has(fn) && fn.node.tryFindChild(EXTENSION_LAYER_ID) !== undefined) {
+      const owner = WIRING_SUITES.get(fn);
+      throw new Error(
+        `FisChaosSuite: function ${fn.node.path} is already a Lambda fault target of`
+        + ` ${owner ? `suite ${owner.node.path}` : 'another FisChaosSuite'} and can read only one configuration`
+        + ` location, so it must be wired by one suite; got a second wiring from suite ${this.node.path}`,
+      );
+    }
   }
 
-  private checkStopConditions(alarms: cloudwatch.IAlarm[] = []): void {
-    checkWholeNumber('stopConditionAlarms.length', alarms.length, 0, FIS_LIMITS.maxStopConditions);
+  private checkTemplateId(id: string): void {
+    if (this.node.tryFindChild(id) !== undefined) {
+      throw new Error(`FisChaosSuite: id must not name an existing child of suite ${this.node.path}, got '${id}'`);
+    }
+  }
+
+  private warnStopConditionRegions(alarms: cloudwatch.IAlarm[] = []): void {
     const region = Stack.of(this).region;
     for (const alarm of alarms) {
       const alarmRegion = Token.isUnresolved(alarm.alarmArn)
@@ -585,8 +618,9 @@ export class FisChaosSuite extends Construct {
       return;
     }
     this.wiredFunctions.add(fn);
+    WIRING_SUITES.set(fn, this);
 
-    fn.addLayers(lambda.LayerVersion.fromLayerVersionArn(fn, 'FisExtensionLayer',
+    fn.addLayers(lambda.LayerVersion.fromLayerVersionArn(fn, EXTENSION_LAYER_ID,
       options.extensionLayerArn ?? this.extensionLayerParameter(fn).valueAsString));
     fn.addEnvironment('AWS_LAMBDA_EXEC_WRAPPER', EXEC_WRAPPER);
     fn.addEnvironment('AWS_FIS_CONFIGURATION_LOCATION', this.configurationLocation);
@@ -635,12 +669,7 @@ export class FisChaosSuite extends Construct {
   }
 
   private addTemplate(id: string, options: ExperimentOptions, spec: TemplateSpec): fis.CfnExperimentTemplate {
-    const description = options.description ?? spec.defaultDescription;
-    if (!Token.isUnresolved(description) && (description.length === 0 || description.length > 512)) {
-      throw new Error(
-        `FisChaosSuite: description must have 1 to 512 characters, got ${description.length} characters`,
-      );
-    }
+    const description = spec.description;
     const alarms = options.stopConditionAlarms ?? [];
     const stopConditions = alarms.length === 0
       ? [{ source: 'none' }]
@@ -680,8 +709,9 @@ export class FisChaosSuite extends Construct {
   }
 }
 
+/** What one experiment template holds besides the options every experiment takes; every value already checked. */
 interface TemplateSpec {
-  readonly defaultDescription: string;
+  readonly description: string;
   readonly kind: string;
   readonly actionName: string;
   readonly actionId: string;
@@ -689,4 +719,19 @@ interface TemplateSpec {
   readonly targetKey: string;
   readonly resourceType: string;
   readonly resourceArns: string[];
+}
+
+/** Throws unless the description has 1 to 512 characters (a token is skipped). Returns it. */
+function checkDescription(description: string): string {
+  if (!Token.isUnresolved(description) && (description.length === 0 || description.length > MAX_DESCRIPTION_LENGTH)) {
+    throw new Error(`FisChaosSuite: description must have 1 to ${MAX_DESCRIPTION_LENGTH} characters, `
+      + `got ${description.length} characters`);
+  }
+
+  return description;
+}
+
+/** Throws when more stop condition alarms are given than FIS takes. */
+function checkStopConditionCount(alarms: cloudwatch.IAlarm[] = []): void {
+  checkWholeNumber('stopConditionAlarms.length', alarms.length, 0, FIS_LIMITS.maxStopConditions);
 }

@@ -12,10 +12,10 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { HandlerFunctionOptions } from './handler-function-options';
 import { HANDLER_ENTRY, handlerCode } from './private/assets';
 import { DEFAULTS, DIMENSIONS, METRIC_NAMESPACE, METRICS, REROUTER_ENV } from './private/handler-contract';
 import { ALARM_NAME_MAX_LENGTH, cloudWatchAlarmArn, fitName } from './private/names';
-import { HandlerFunctionOptions } from './handler-function-options';
 import {
   checkDurationBetween,
   checkDurationMultipleOf,

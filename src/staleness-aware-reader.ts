@@ -4,9 +4,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { HandlerFunctionOptions } from './handler-function-options';
 import { HANDLER_ENTRY, handlerCode } from './private/assets';
 import { DEFAULTS, DIMENSIONS, METRIC_NAMESPACE, METRICS, READER_ENV } from './private/handler-contract';
-import { HandlerFunctionOptions } from './handler-function-options';
 import {
   checkDurationBetween,
   checkFunctionSettings,

@@ -144,7 +144,7 @@ describe('FisChaosSuite', () => {
       // WHEN / THEN
       expect(() => suite.addReplicationPause('Pause', { tableName: 'orders', replicaRegion: 'us-east-1' }))
         .toThrow("FisChaosSuite: replicaRegion must equal the suite's region eu-west-1 (FIS pauses the replica in the"
-          + " experiment's own region; put a suite in the replica's region); received us-east-1");
+          + " experiment's own region; put a suite in the replica's region), got us-east-1");
     });
 
     test('takes a ResilientGlobalTable and targets its replica in the suite region', () => {
@@ -187,10 +187,10 @@ describe('FisChaosSuite', () => {
     });
 
     test.each([
-      ['neither table nor tableName is given', {}, 'received no table and no tableName'],
+      ['neither table nor tableName is given', {}, 'got no table and no tableName'],
       ['both table and tableName are given', { tableName: 'orders', withTable: true },
-        "received table Primary/Table and tableName 'orders'"],
-    ])('throws when %s', (_name, options: { tableName?: string; withTable?: boolean }, received) => {
+        "got table Primary/Table and tableName 'orders'"],
+    ])('throws when %s', (_name, options: { tableName?: string; withTable?: boolean }, got) => {
       // GIVEN
       const app = new App();
       const primary = new Stack(app, 'Primary', { env: { account: ENV.account, region: 'us-east-1' } });
@@ -201,7 +201,7 @@ describe('FisChaosSuite', () => {
       expect(() => suite.addReplicationPause('Pause', {
         tableName: options.tableName,
         table: options.withTable ? table : undefined,
-      })).toThrow(`FisChaosSuite: give exactly one of table and tableName for a replication pause; ${received}`);
+      })).toThrow(`FisChaosSuite: give exactly one of table and tableName for a replication pause, ${got}`);
     });
 
     test('throws when the table name is empty', () => {
@@ -211,7 +211,7 @@ describe('FisChaosSuite', () => {
 
       // WHEN / THEN
       expect(() => suite.addReplicationPause('Pause', { tableName: ' ' }))
-        .toThrow("FisChaosSuite: tableName must be the table's physical name; received ' '");
+        .toThrow("FisChaosSuite: tableName must be the table's physical name, got ' '");
     });
   });
 
@@ -299,19 +299,19 @@ describe('FisChaosSuite', () => {
 
     test.each([
       ['the delay is above 900000 ms', { startupDelay: Duration.millis(900_001) },
-        'FisChaosSuite: startupDelay (in milliseconds) must be a whole number from 0 to 900000; received 900001'],
+        'FisChaosSuite: startupDelay (in milliseconds) must be a whole number from 0 to 900000, got 900001'],
       ['the delay is a fraction of a millisecond', { startupDelay: Duration.millis(0.5) },
-        'FisChaosSuite: startupDelay (in milliseconds) must be a whole number from 0 to 900000; received 0.5'],
+        'FisChaosSuite: startupDelay (in milliseconds) must be a whole number from 0 to 900000, got 0.5'],
       ['the percentage is 0', { invocationPercent: 0 },
-        'FisChaosSuite: invocationPercent must be a whole number from 1 to 100; received 0'],
+        'FisChaosSuite: invocationPercent must be a whole number from 1 to 100, got 0'],
       ['the percentage is above 100', { invocationPercent: 101 },
-        'FisChaosSuite: invocationPercent must be a whole number from 1 to 100; received 101'],
+        'FisChaosSuite: invocationPercent must be a whole number from 1 to 100, got 101'],
       ['the duration is zero', { duration: Duration.seconds(0) },
-        'FisChaosSuite: duration must be a whole number of seconds, more than 0 and at most 12 hours (43200 s);'
-        + ' received 0 seconds'],
+        'FisChaosSuite: duration must be a whole number of seconds, more than 0 and at most 12 hours (43200 s),'
+        + ' got 0 seconds'],
       ['the duration is longer than 12 hours', { duration: Duration.hours(13) },
-        'FisChaosSuite: duration must be a whole number of seconds, more than 0 and at most 12 hours (43200 s);'
-        + ' received 13 hours'],
+        'FisChaosSuite: duration must be a whole number of seconds, more than 0 and at most 12 hours (43200 s),'
+        + ' got 13 hours'],
     ])('throws when %s', (_name, options, message) => {
       // GIVEN
       const stack = newStack();
@@ -331,7 +331,7 @@ describe('FisChaosSuite', () => {
 
       // WHEN / THEN
       expect(() => suite.addInvocationDelay('Delay', { functions }))
-        .toThrow(`${FUNCTION_COUNT_ERROR}; received 6`);
+        .toThrow(`${FUNCTION_COUNT_ERROR}, got 6`);
     });
 
     test('throws when there is no function', () => {
@@ -341,7 +341,7 @@ describe('FisChaosSuite', () => {
 
       // WHEN / THEN
       expect(() => suite.addInvocationDelay('Delay', { functions: [] }))
-        .toThrow(`${FUNCTION_COUNT_ERROR}; received 0`);
+        .toThrow(`${FUNCTION_COUNT_ERROR}, got 0`);
     });
   });
 
@@ -450,7 +450,7 @@ describe('FisChaosSuite', () => {
 
       // WHEN / THEN
       expect(() => suite.addReplicationPause('Pause', { tableName: 'orders', stopConditionAlarms: alarms }))
-        .toThrow('FisChaosSuite: stopConditionAlarms.length must be a whole number from 0 to 5; received 6');
+        .toThrow('FisChaosSuite: stopConditionAlarms.length must be a whole number from 0 to 5, got 6');
     });
 
     test('logs every experiment to the suite log group with schema version 2', () => {
@@ -481,11 +481,104 @@ describe('FisChaosSuite', () => {
 
       // WHEN / THEN
       expect(() => suite.addReplicationPause('Pause', { tableName: 'orders', description: 'x'.repeat(513) }))
-        .toThrow('FisChaosSuite: description must have 1 to 512 characters; received 513 characters');
+        .toThrow('FisChaosSuite: description must have 1 to 512 characters, got 513 characters');
+    });
+  });
+
+  describe('validation before any change', () => {
+    /** The IAM policies and functions of a stack with one suite and one function, after `act` ran on them. */
+    function policiesAndFunctions(act: (suite: FisChaosSuite, fn: lambda.Function) => void): [object, object] {
+      const stack = newStack();
+      const suite = new FisChaosSuite(stack, 'Suite', { lambdaFaults: true });
+      const reader = newFunction(stack, 'Reader');
+      act(suite, reader);
+      const template = Template.fromStack(stack);
+
+      return [template.findResources('AWS::IAM::Policy'), template.findResources('AWS::Lambda::Function')];
+    }
+
+    test.each([
+      ['a replication pause', (suite: FisChaosSuite) =>
+        suite.addReplicationPause('Pause', { tableName: 'orders', description: 'x'.repeat(513) })],
+      ['an invocation delay', (suite: FisChaosSuite, fn: lambda.Function) =>
+        suite.addInvocationDelay('Delay', { functions: [fn], description: 'x'.repeat(513) })],
+      ['an invocation error', (suite: FisChaosSuite, fn: lambda.Function) =>
+        suite.addInvocationError('Error', { functions: [fn], description: 'x'.repeat(513) })],
+    ])('throws when the description of %s is too long, leaving the role and the function untouched', (_name, add) => {
+      // GIVEN
+      const [untouchedPolicies, untouchedFunctions] = policiesAndFunctions(() => undefined);
+
+      // WHEN
+      const [policies, functions] = policiesAndFunctions((suite, fn) => {
+        expect(() => add(suite, fn))
+          .toThrow('FisChaosSuite: description must have 1 to 512 characters, got 513 characters');
+      });
+
+      // THEN
+      expect(policies).toEqual(untouchedPolicies);
+      expect(functions).toEqual(untouchedFunctions);
+      const [, reader] = Object.entries(functions)[0] as [string, any];
+      expect(reader.Properties.Layers).toBeUndefined();
+      expect(reader.Properties.Environment).toBeUndefined();
+    });
+
+    test('throws when an experiment id is taken, leaving the role and the function untouched', () => {
+      // GIVEN
+      const [oncePolicies, onceFunctions] = policiesAndFunctions((suite) => {
+        suite.addReplicationPause('Experiment', { tableName: 'orders' });
+      });
+
+      // WHEN
+      const [policies, functions] = policiesAndFunctions((suite, fn) => {
+        suite.addReplicationPause('Experiment', { tableName: 'orders' });
+        expect(() => suite.addInvocationDelay('Experiment', { functions: [fn] }))
+          .toThrow("FisChaosSuite: id must not name an existing child of suite Chaos/Suite, got 'Experiment'");
+      });
+
+      // THEN
+      expect(policies).toEqual(oncePolicies);
+      expect(functions).toEqual(onceFunctions);
     });
   });
 
   describe('Lambda fault target wiring', () => {
+    test('throws when a function is already wired by another suite, before changing anything', () => {
+      // GIVEN
+      const stack = newStack();
+      const first = new FisChaosSuite(stack, 'Suite', { lambdaFaults: true });
+      const second = new FisChaosSuite(stack, 'Other', { lambdaFaults: true });
+      const reader = newFunction(stack, 'Reader');
+      first.addInvocationDelay('Delay', { functions: [reader] });
+
+      // WHEN / THEN
+      const refusal = 'FisChaosSuite: function Chaos/Reader is already a Lambda fault target of suite Chaos/Suite and'
+        + ' can read only one configuration location, so it must be wired by one suite; got a second wiring from suite'
+        + ' Chaos/Other';
+      expect(() => second.addInvocationError('Error', { functions: [reader] })).toThrow(refusal);
+      expect(() => second.addLambdaFaultTarget(reader)).toThrow(refusal);
+      const template = Template.fromStack(stack);
+      template.resourceCountIs('AWS::FIS::ExperimentTemplate', 1);
+      const [, fn] = onlyResource(template, 'AWS::Lambda::Function');
+      expect(fn.Properties.Layers).toEqual([{ Ref: 'FisExtensionLayerX8664' }]);
+      expect(JSON.stringify(template.findResources('AWS::IAM::Policy')).match(/lambda:GetFunction/g)).toHaveLength(1);
+    });
+
+    test('wires a function once when the same suite adds it again through addLambdaFaultTarget', () => {
+      // GIVEN
+      const stack = newStack();
+      const suite = new FisChaosSuite(stack, 'Suite', { lambdaFaults: true });
+      const reader = newFunction(stack, 'Reader');
+      suite.addInvocationDelay('Delay', { functions: [reader] });
+
+      // WHEN
+      suite.addLambdaFaultTarget(reader);
+      suite.addInvocationError('Error', { functions: [reader] });
+
+      // THEN
+      const [, fn] = onlyResource(Template.fromStack(stack), 'AWS::Lambda::Function');
+      expect(fn.Properties.Layers).toEqual([{ Ref: 'FisExtensionLayerX8664' }]);
+    });
+
     test.each([
       [lambda.Architecture.ARM_64, 'FisExtensionLayerArm64', 'arm64'],
       [lambda.Architecture.X86_64, 'FisExtensionLayerX8664', 'x86_64'],
@@ -630,7 +723,7 @@ describe('FisChaosSuite', () => {
       // WHEN / THEN
       expect(() => suite.addInvocationDelay('Delay', { functions: [reader] })).toThrow(
         'FisChaosSuite: Lambda faults are off (prop lambdaFaults is unset or false and context flag'
-        + ' cdk-resilient-global-table:fisLambdaFaults is not true); received 1 target function(s)');
+        + ' cdk-resilient-global-table:fisLambdaFaults is not true), got 1 target function(s)');
       expect(Template.fromStack(stack).toJSON().Parameters ?? {}).not.toHaveProperty('FisExtensionLayerX8664');
     });
 
@@ -744,7 +837,7 @@ describe('FisChaosSuite', () => {
       // WHEN / THEN
       expect(() => new FisChaosSuite(stack, 'Suite', { configurationPrefix: 'FisConfigs/' })).toThrow(
         'FisChaosSuite: configurationPrefix must be one or more S3 key segments of letters, digits and !_.\'()-'
-        + " joined by single slashes, with no slash at either end; received 'FisConfigs/'");
+        + " joined by single slashes, with no slash at either end, got 'FisConfigs/'");
     });
 
     test('throws when the configuration expiration is not a whole number of days', () => {
@@ -754,7 +847,7 @@ describe('FisChaosSuite', () => {
       // WHEN / THEN
       expect(() => new FisChaosSuite(stack, 'Suite', { configurationExpiration: Duration.hours(12) })).toThrow(
         'FisChaosSuite: configurationExpiration must be a whole number of days, at least 1 (S3 lifecycle rules count'
-        + ' days, and an experiment may last 12 hours); received 12 hours');
+        + ' days, and an experiment may last 12 hours), got 12 hours');
     });
   });
 

@@ -52,10 +52,15 @@ function onlyResource(template: Template, type: string): { logicalId: string; pr
  */
 function lagDatapoint(template: Template, alarmName: string, values: { lat?: number; hb?: number; obs?: number }):
 { value: number | undefined; threshold: number; breaches: boolean } {
-  const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: alarmName } }));
+  const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm', {
+    Properties: { AlarmName: alarmName },
+  }));
   expect(alarms).toHaveLength(1);
-  const properties = alarms[0].Properties as { Threshold: number; ComparisonOperator: string;
-    Metrics: Array<{ Expression?: string; ReturnData?: boolean }> };
+  const properties = alarms[0].Properties as {
+    Threshold: number;
+    ComparisonOperator: string;
+    Metrics: Array<{ Expression?: string; ReturnData?: boolean }>;
+  };
   expect(properties.ComparisonOperator).toBe('GreaterThanThreshold');
   const returned = properties.Metrics.filter((metric) => metric.ReturnData !== false);
   expect(returned).toHaveLength(1);

@@ -107,10 +107,10 @@ function noteRoutingFetch(logger: Logger, config: ReaderConfig, value: RoutingVa
 
 /** Per invocation: a fresh DEBUG sampling decision, and the request id on every line (when there is a context). */
 function startInvocation(logger: Logger, context: Context | undefined): void {
-  logger.refreshSampleRateCalculation();
   if (context !== undefined) {
     logger.addContext(context);
   }
+  logger.refreshSampleRateCalculation();
 }
 
 function noteWrittenAt(c: Container, item: ItemCopy | null): void {

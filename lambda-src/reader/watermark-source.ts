@@ -59,15 +59,15 @@ export class WatermarkSource {
     return this.replica.current(() => this.refresh(this.options.readReplica), this.options);
   }
 
+  /** One heartbeat read; never rejects. Its cache age counts from when it finished, so a joined read is fresh. */
   private async refresh(read: () => Promise<ItemCopy | null>): Promise<Cached> {
-    const now = this.options.clock();
     try {
       const item = await read();
       const observedAtMs = this.options.clock();
 
-      return { copy: { writtenAtMs: writtenAtOf(item, observedAtMs).writtenAtMs, observedAtMs }, readAtMs: now };
+      return { copy: { writtenAtMs: writtenAtOf(item, observedAtMs).writtenAtMs, observedAtMs }, readAtMs: observedAtMs };
     } catch {
-      return { copy: undefined, readAtMs: now };
+      return { copy: undefined, readAtMs: this.options.clock() };
     }
   }
 }

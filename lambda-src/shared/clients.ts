@@ -19,7 +19,7 @@ function httpHandler(budget: ClientBudget): NodeHttpHandler {
   return new NodeHttpHandler({
     connectionTimeout: budget.timeoutMs,
     requestTimeout: budget.timeoutMs,
-    throwOnRequestTimeout: false,
+    throwOnRequestTimeout: true,
   });
 }
 

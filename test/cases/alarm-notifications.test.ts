@@ -20,7 +20,7 @@ interface AlarmCase {
   };
 }
 
-const FIXTURE = path.join(__dirname, '..', '..', '..', 'shared', 'cases', 'alarm-notifications.json');
+const FIXTURE = path.join(__dirname, '..', 'fixtures', 'cases', 'alarm-notifications.json');
 const fixture = JSON.parse(fs.readFileSync(FIXTURE, 'utf8')) as { configuredAlarms: string[]; cases: AlarmCase[] };
 
 /** The malformed records of each case (by index), each of which must log exactly one error line naming it. */
@@ -37,7 +37,11 @@ const UNREADABLE_VALUE = new Set(['the parameter holds garbage']);
 /** The alarm ARN, state and time (epoch ms, read independently of the product's parser) of a case's first record. */
 function firstNotification(c: AlarmCase): { arn: string; state: string; at: number } {
   const records = (c.event as { Records: Array<{ Sns: { Message: string } }> }).Records;
-  const message = JSON.parse(records[0].Sns.Message) as { AlarmArn: string; NewStateValue: string; StateChangeTime: string };
+  const message = JSON.parse(records[0].Sns.Message) as {
+    AlarmArn: string;
+    NewStateValue: string;
+    StateChangeTime: string;
+  };
   const at = Date.parse(message.StateChangeTime);
   expect(Number.isFinite(at)).toBe(true);
 

@@ -10,7 +10,7 @@ interface ReaderEventCase {
   readonly field?: string;
 }
 
-const CASES_DIR = path.join(__dirname, '..', '..', '..', 'shared', 'cases');
+const CASES_DIR = path.join(__dirname, '..', 'fixtures', 'cases');
 
 /** Expands the fixture's `REPEAT:<char>:<count>` notation. */
 function expand(value: unknown): unknown {

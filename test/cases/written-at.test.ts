@@ -11,7 +11,7 @@ interface WrittenAtCase {
   readonly toleranceMs?: number;
 }
 
-const CASES_DIR = path.join(__dirname, '..', '..', '..', 'shared', 'cases');
+const CASES_DIR = path.join(__dirname, '..', 'fixtures', 'cases');
 const fixture = JSON.parse(readFileSync(path.join(CASES_DIR, 'written-at.json'), 'utf8')) as {
   now: number;
   cases: WrittenAtCase[];

@@ -1,8 +1,12 @@
-import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { captureOutput } from './handler-output';
-import { handler, observedLagMs, unshownWrites, withWrite } from '../../lambda-src/heartbeat';
+import {
+  handler, HeartbeatConfig, observedLagMs, readHeartbeatConfig, runHeartbeat, unshownWrites, withWrite,
+} from '../../lambda-src/heartbeat';
 import { MAX_PENDING_WRITES } from '../../lambda-src/heartbeat/lag';
-import { DIMENSIONS, HEARTBEAT_ENV, METRIC_NAMESPACE, METRICS } from '../../src/private/handler-contract';
+import { DEFAULTS, DIMENSIONS, HEARTBEAT_ENV, METRIC_NAMESPACE, METRICS } from '../../src/private/handler-contract';
 import { useLocalAws } from '../support/local-aws';
 
 describe('observed lag (pure)', () => {
@@ -32,6 +36,110 @@ describe('observed lag (pure)', () => {
     const full = Array.from({ length: MAX_PENDING_WRITES }, (_, index) => index);
     expect(withWrite(full, 99_999)).toEqual(full);
     expect(withWrite([1], 2)).toEqual([1, 2]);
+  });
+});
+
+describe('heartbeat settings', () => {
+  const base = {
+    [HEARTBEAT_ENV.tableName]: 'orders',
+    [HEARTBEAT_ENV.primaryRegion]: 'us-east-1',
+    [HEARTBEAT_ENV.replicaRegions]: 'eu-central-1, ap-southeast-2',
+    [HEARTBEAT_ENV.partitionKey]: 'pk',
+  };
+
+  test('defaults the run duration and the key to the shared contract', () => {
+    // WHEN
+    const config = readHeartbeatConfig(base);
+
+    // THEN
+    expect(config.runMs).toBe(DEFAULTS.heartbeatRunMs);
+    expect(config.key).toEqual({ pk: { S: DEFAULTS.heartbeatPartitionValue } });
+    expect(config.replicaRegions).toEqual(['eu-central-1', 'ap-southeast-2']);
+  });
+
+  test('decodes a Binary key value from base64 and keeps a Number key as given', () => {
+    // WHEN
+    const config = readHeartbeatConfig({
+      ...base,
+      [HEARTBEAT_ENV.partitionKeyType]: 'B',
+      [HEARTBEAT_ENV.heartbeatPartitionValue]: Buffer.from('heartbeat').toString('base64'),
+      [HEARTBEAT_ENV.sortKey]: 'sk',
+      [HEARTBEAT_ENV.sortKeyType]: 'N',
+      [HEARTBEAT_ENV.heartbeatSortValue]: '42',
+    });
+
+    // THEN
+    expect(Buffer.from(config.key.pk.B!).toString('utf8')).toBe('heartbeat');
+    expect(config.key.sk).toEqual({ N: '42' });
+  });
+
+  test('throws when a key value does not fit its type', () => {
+    // WHEN / THEN
+    expect(() => readHeartbeatConfig({
+      ...base, [HEARTBEAT_ENV.partitionKeyType]: 'B', [HEARTBEAT_ENV.heartbeatPartitionValue]: 'not base64!',
+    })).toThrow(/HEARTBEAT_PARTITION_VALUE must be non-empty base64 for a key of type B, got "not base64!"/);
+    expect(() => readHeartbeatConfig({
+      ...base,
+      [HEARTBEAT_ENV.sortKey]: 'sk',
+      [HEARTBEAT_ENV.sortKeyType]: 'N',
+      [HEARTBEAT_ENV.heartbeatSortValue]: ' ',
+    })).toThrow(/HEARTBEAT_SORT_VALUE must be a finite number for a key of type N, got " "/);
+  });
+});
+
+describe('heartbeat run reading a replica copy', () => {
+  const config: HeartbeatConfig = {
+    tableName: 'orders',
+    primaryRegion: 'us-east-1',
+    replicaRegions: ['eu-central-1'],
+    key: { pk: { S: 'hb' } },
+    intervalMs: 1_000,
+    runMs: 3_000,
+    sdkTimeoutMs: 100,
+    sdkMaxAttempts: 1,
+  };
+  const run = async (replicaWrittenAt: Record<string, unknown> | undefined) => {
+    let clock = 1_700_000_000_000;
+    const client = {
+      send: async (command: unknown) => (command instanceof GetItemCommand
+        ? { Item: replicaWrittenAt === undefined ? undefined : { written_at: replicaWrittenAt } }
+        : {}),
+    } as unknown as DynamoDBClient;
+    const output = captureOutput();
+    try {
+      const result = await runHeartbeat(config, {
+        dynamoDb: () => client,
+        logger: new Logger({ serviceName: 'heartbeat-test' }),
+        metrics: new Metrics({ namespace: METRIC_NAMESPACE, serviceName: 'heartbeat-test' }),
+        now: () => clock,
+        sleep: async (ms) => {
+          clock += ms;
+        },
+      });
+
+      return { result, warnings: output.atLevel('WARN') };
+    } finally {
+      output.restore();
+    }
+  };
+
+  test('a copy with written_at in epoch seconds shows none of the run\'s writes, with a warning', async () => {
+    // WHEN the replica's copy carries a written_at that only makes sense as epoch seconds
+    const { result, warnings } = await run({ N: '1700000000' });
+
+    // THEN it is not read as a current copy: the lag grows with each beat
+    expect(result.lagMs['eu-central-1']).toEqual([0, 1_000, 2_000]);
+    expect(warnings.filter((line) => line.message === 'heartbeat copy has an unusable written_at'
+      && line.issue === 'epoch-seconds' && line.region === 'eu-central-1')).toHaveLength(3);
+  });
+
+  test('a copy newer than every write of the run, as a numeric String, shows them all', async () => {
+    // WHEN
+    const { result, warnings } = await run({ S: '1800000000000' });
+
+    // THEN
+    expect(result.lagMs['eu-central-1']).toEqual([0, 0, 0]);
+    expect(warnings).toHaveLength(0);
   });
 });
 
