@@ -389,9 +389,9 @@ export class ResilientGlobalTable extends Construct {
       metricName: 'ReplicationLatency',
       dimensionsMap: { TableName: this.tableName, ReceivingRegion: receivingRegion },
       statistic: cloudwatch.Stats.MAXIMUM,
-      period: Duration.minutes(1),
-      region: this.primaryRegion,
       ...props,
+      period: props?.period ?? Duration.minutes(1),
+      region: props?.region ?? this.primaryRegion,
     });
   }
 
@@ -411,9 +411,9 @@ export class ResilientGlobalTable extends Construct {
       metricName: METRICS.observedReplicaLag,
       dimensionsMap: { [DIMENSIONS.tableName]: this.tableName, [DIMENSIONS.receivingRegion]: receivingRegion },
       statistic: cloudwatch.Stats.MAXIMUM,
-      period: Duration.minutes(1),
-      region: this.primaryRegion,
       ...props,
+      period: props?.period ?? Duration.minutes(1),
+      region: props?.region ?? this.primaryRegion,
     });
   }
 
@@ -429,9 +429,9 @@ export class ResilientGlobalTable extends Construct {
       metricName: METRICS.heartbeatWrites,
       dimensionsMap: { [DIMENSIONS.tableName]: this.tableName },
       statistic: cloudwatch.Stats.SUM,
-      period: Duration.minutes(1),
-      region: this.primaryRegion,
       ...props,
+      period: props?.period ?? Duration.minutes(1),
+      region: props?.region ?? this.primaryRegion,
     });
   }
 
@@ -628,6 +628,7 @@ export class ResilientGlobalTable extends Construct {
       principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
       actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
       resources: ['*'],
+      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
     }));
 
     return key;

@@ -626,6 +626,7 @@ describe('ResilientGlobalTable', () => {
             Principal: { Service: 'cloudwatch.amazonaws.com' },
             Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
             Resource: '*',
+            Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
           }]),
         },
       });
@@ -754,6 +755,26 @@ describe('ResilientGlobalTable', () => {
       expect(metric.region).toBe(PRIMARY);
       expect(overridden.statistic).toBe('Average');
       expect(overridden.period.toSeconds()).toBe(300);
+    });
+
+    test('an override given as undefined keeps the default period and region', () => {
+      // GIVEN
+      const { stack } = primaryStack();
+      const table = new ResilientGlobalTable(stack, 'Table', BASE_PROPS);
+      const undefinedOverrides = { period: undefined, region: undefined };
+
+      // WHEN
+      const metrics = [
+        table.metricReplicationLatency(REPLICA, undefinedOverrides),
+        table.metricObservedReplicaLag(REPLICA, undefinedOverrides),
+        table.metricHeartbeatWrites(undefinedOverrides),
+      ];
+
+      // THEN
+      for (const metric of metrics) {
+        expect(metric.period.toSeconds()).toBe(60);
+        expect(metric.region).toBe(PRIMARY);
+      }
     });
 
     test('metricObservedReplicaLag and metricHeartbeatWrites use the library namespace and dimensions', () => {

@@ -3,7 +3,8 @@
  * A read flows one way: event, validation, routing value (cached), replica read, decision, maybe the primary read,
  * result. The routing value is served from memory and refreshed in the background (only a cold start waits for it),
  * and in evidence mode an expired heartbeat is read alongside the replica read, so neither adds a round trip in
- * series. Every invocation gives the logger its request id and a fresh DEBUG sampling decision. Module state is one container: its breaker, routing cache, watermark cache and verification memory.
+ * series. Every invocation gives the logger its request id and a fresh DEBUG sampling decision. Module state is one
+ * container: its breaker, routing cache, watermark cache and verification memory.
  * Bad input gets an error result naming the field and causes no read; a read never fails because of SSM; when
  * neither region answers the result is an `Unavailable` error, never an unhandled exception.
  */

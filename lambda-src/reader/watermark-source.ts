@@ -65,7 +65,9 @@ export class WatermarkSource {
       const item = await read();
       const observedAtMs = this.options.clock();
 
-      return { copy: { writtenAtMs: writtenAtOf(item, observedAtMs).writtenAtMs, observedAtMs }, readAtMs: observedAtMs };
+      const writtenAtMs = writtenAtOf(item, observedAtMs).writtenAtMs;
+
+      return { copy: { writtenAtMs, observedAtMs }, readAtMs: observedAtMs };
     } catch {
       return { copy: undefined, readAtMs: this.options.clock() };
     }

@@ -6,10 +6,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { Replicator } from '../../examples/lab/local-aws/replicator';
-import { WatermarkSource } from '../../lambda-src/reader/watermark-source';
-import type { ReaderResponse, ReaderResult } from '../../lambda-src/reader/types';
 import { captureOutput } from './handler-output';
+import { Replicator } from '../../examples/lab/local-aws/replicator';
+import type { ReaderResponse, ReaderResult } from '../../lambda-src/reader/types';
+import { WatermarkSource } from '../../lambda-src/reader/watermark-source';
 import { useLocalAws } from '../support/local-aws';
 
 const PRIMARY = 'us-east-1';
@@ -164,12 +164,13 @@ describe('reader logging', () => {
     expect(served(withoutContext).readFrom).toBe('replica');
   });
 
-  test('with a sample rate of 0.5, some but not all invocations of one container log their DEBUG read line', async () => {
+  test('with a sample rate of 0.5, some but not all invocations of one container log the DEBUG read line', async () => {
     // GIVEN a container at INFO with sampling 0.5, and Powertools' random draw stubbed to alternate 0.9 and 0.1
     const { tableName } = await tableWithItem();
     const draws = [90, 10];
     let drawCount = 0;
-    const handler = loadReader(tableName, { POWERTOOLS_LOG_LEVEL: 'INFO', POWERTOOLS_LOGGER_SAMPLE_RATE: '0.5' }, () => {
+    const env = { POWERTOOLS_LOG_LEVEL: 'INFO', POWERTOOLS_LOGGER_SAMPLE_RATE: '0.5' };
+    const handler = loadReader(tableName, env, () => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const crypto = require('node:crypto') as typeof import('node:crypto');
       const original = crypto.randomInt;
@@ -232,8 +233,8 @@ describe('routing value: stale-while-revalidate', () => {
     expect(local().parameters.calls.GetParameter).toBe(1);
     // AND once the refresh landed the new value is used
     expect(after.routingReason).toBe('replica');
-    process.stdout.write(`# hot path: warm read ${warm.ms.toFixed(0)} ms, read with expired routing cache and SSM +300 ms`
-      + ` ${expired.ms.toFixed(0)} ms (ratio ${(expired.ms / warm.ms).toFixed(2)})\n`);
+    process.stdout.write(`# hot path: warm read ${warm.ms.toFixed(0)} ms, read with expired routing cache and SSM`
+      + ` +300 ms ${expired.ms.toFixed(0)} ms (ratio ${(expired.ms / warm.ms).toFixed(2)})\n`);
   });
 
   test('a cold start waits for its first fetch; one slower than the SDK budget means automatic mode', async () => {
@@ -293,8 +294,12 @@ describe('evidence mode: the heartbeat read runs alongside the replica read', ()
     // GIVEN a warm container with the heartbeat enabled and a 100 ms watermark cache
     const { tableName } = await tableWithItem();
     const handler = loadReader(tableName, {
-      HEARTBEAT_PARTITION_VALUE: HEARTBEAT, HEARTBEAT_INTERVAL_MS: '60000', MAX_STALENESS_MS: '120000',
-      WATERMARK_MAX_AGE_MS: '100', ROUTING_MAX_AGE_MS: '60000', SDK_TIMEOUT_MS: '3000',
+      HEARTBEAT_PARTITION_VALUE: HEARTBEAT,
+      HEARTBEAT_INTERVAL_MS: '60000',
+      MAX_STALENESS_MS: '120000',
+      WATERMARK_MAX_AGE_MS: '100',
+      ROUTING_MAX_AGE_MS: '60000',
+      SDK_TIMEOUT_MS: '3000',
     });
     expect(served(await handler(READ))).toMatchObject({ readFrom: 'replica', routingReason: 'replica' });
 
