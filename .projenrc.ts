@@ -68,7 +68,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
   tsconfigDev: {
     compilerOptions: {},
-    include: ['lambda-src/**/*.ts', 'examples/**/*.ts'],
+    include: ['lambda-src/**/*.ts', 'examples/**/*.ts', '.projenrc.ts'],
   },
   gitignore: ['/dist-bindings/', 'cdk.out/', '/lab-output/'],
 });
@@ -117,6 +117,18 @@ new JsonFile(project, 'lambda-src/tsconfig.json', {
     include: ['./**/*.ts'],
   },
 });
+// STYLE: code stays within 120 characters; strings, URLs and comments may run longer.
+project.eslint?.addRules({
+  '@stylistic/max-len': ['error', {
+    code: 120,
+    ignoreUrls: true,
+    ignoreStrings: true,
+    ignoreTemplateLiterals: true,
+    ignoreComments: true,
+    ignoreRegExpLiterals: true,
+  }],
+});
+
 const typecheckHandlers = project.addTask('typecheck:handlers', {
   description: 'Type-check lambda-src/ with its own tsconfig (esbuild does not type-check)',
   exec: 'tsc -p lambda-src/tsconfig.json',

@@ -1,6 +1,6 @@
-import { INSUFFICIENT_DATA_POLICIES, STALENESS_MODES } from '../src/private/handler-contract';
-import * as barrel from '../src';
 import { ROUTING_REASONS } from '../lambda-src/shared/staleness';
+import * as barrel from '../src';
+import { INSUFFICIENT_DATA_POLICIES, STALENESS_MODES } from '../src/private/handler-contract';
 
 describe('the package barrel', () => {
   test.each([

@@ -21,7 +21,12 @@ export interface InvocationFault {
 /** The outcome of one invocation. */
 export type InvocationOutcome =
   | { readonly ok: true; readonly result: unknown; readonly durationMs: number }
-  | { readonly ok: false; readonly error: { name: string; message: string }; readonly injected: boolean; readonly durationMs: number };
+  | {
+    readonly ok: false;
+    readonly error: { name: string; message: string };
+    readonly injected: boolean;
+    readonly durationMs: number;
+  };
 
 export interface LambdaContainerOptions {
   /** Absolute path of the bundled handler file (exports `handler`). */

@@ -73,6 +73,11 @@ export interface LabResult {
   readonly msPerSecond: number;
 }
 
+/** A duration variable of a function's environment, in milliseconds, shrunk by the time scale (at least 1 ms). */
+function scaledMs(value: string, timeScale: number): string {
+  return String(Math.max(1, Math.round(Number(value) / timeScale)));
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }
@@ -233,7 +238,12 @@ export async function runLab(options: LabOptions): Promise<LabResult> {
         rerouter.invokeAsync(event);
       });
       evaluator.onStateChange((message, actions) => {
-        timeline.alarms.push({ at: timeline.now(), alarm: source.name, from: message.OldStateValue, to: message.NewStateValue });
+        timeline.alarms.push({
+          at: timeline.now(),
+          alarm: source.name,
+          from: message.OldStateValue,
+          to: message.NewStateValue,
+        });
         if (actions.length > 0) {
           void topic.publish(message);
         }
@@ -262,7 +272,7 @@ export async function runLab(options: LabOptions): Promise<LabResult> {
         ...system.heartbeatEnv,
         ...localEnv,
         AWS_REGION: PRIMARY,
-        HEARTBEAT_INTERVAL_MS: String(Math.max(1, Math.round(Number(system.heartbeatEnv.HEARTBEAT_INTERVAL_MS) / timeScale))),
+        HEARTBEAT_INTERVAL_MS: scaledMs(system.heartbeatEnv.HEARTBEAT_INTERVAL_MS, timeScale),
         HEARTBEAT_RUN_MS: String(Math.round(s(60))),
       },
       timeoutMs: s(90),
@@ -306,10 +316,15 @@ export async function runLab(options: LabOptions): Promise<LabResult> {
     // The readers.
     const containers: LambdaContainer[] = [];
     for (let i = 0; i < readers; i++) {
-      const env: Record<string, string> = { ...system.readerEnv, ...localEnv, AWS_REGION: REPLICA, STALENESS_MODE: stalenessMode };
+      const env: Record<string, string> = {
+        ...system.readerEnv,
+        ...localEnv,
+        AWS_REGION: REPLICA,
+        STALENESS_MODE: stalenessMode,
+      };
       for (const name of SCALED_READER_VARIABLES) {
         if (env[name] !== undefined) {
-          env[name] = String(Math.max(1, Math.round(Number(env[name]) / timeScale)));
+          env[name] = scaledMs(env[name], timeScale);
         }
       }
       const container = new LambdaContainer({
@@ -430,7 +445,8 @@ export async function runLab(options: LabOptions): Promise<LabResult> {
     // Lag as the lab sees it: the age of the oldest write the replica has not applied.
     const lagSampler = setInterval(() => {
       const pending = replicator.log.find((w) => w.appliedAt[REPLICA] === undefined);
-      timeline.lag.push({ at: timeline.now(), region: REPLICA, lagMs: pending ? (Date.now() - pending.seenAt) * timeScale : 0 });
+      const lagMs = pending ? (Date.now() - pending.seenAt) * timeScale : 0;
+      timeline.lag.push({ at: timeline.now(), region: REPLICA, lagMs });
     }, s(1));
     stops.push(() => clearInterval(lagSampler));
 

@@ -9,6 +9,8 @@ import { estimateReplicaLag, needsPrimaryHeartbeat, Watermark } from '../../lamb
 
 const NOW = 1_764_000_060_000;
 const MAX = 10_000;
+/** A heartbeat every 4 s with the default staleness bound. */
+const SLOW_BEAT = { heartbeatIntervalMs: 4000, maxStalenessMs: MAX };
 const EVIDENCE: StalenessSettings = { maxStalenessMs: MAX, mode: 'evidence' };
 const ITEM_AGE: StalenessSettings = { maxStalenessMs: MAX, mode: 'item-age' };
 const NONE: StalenessSettings = { maxStalenessMs: MAX, mode: 'none' };
@@ -146,7 +148,8 @@ describe('judgeReplica', () => {
   });
 
   test('a met token goes on to the watermark', () => {
-    expect(judgeReplica({ ...base, settings: EVIDENCE, replica: copy(NOW - 100, 3), token: { minWrittenAt: NOW - 100, minVersion: 3 } }))
+    const token = { minWrittenAt: NOW - 100, minVersion: 3 };
+    expect(judgeReplica({ ...base, settings: EVIDENCE, replica: copy(NOW - 100, 3), token }))
       .toEqual({ action: 'need-watermark' });
   });
 
@@ -188,7 +191,8 @@ describe('judgePrimary', () => {
   const miss = { action: 'read-primary' as const, reason: 'replica_miss_fallback' as const, staleDetected: false };
   const token = { action: 'read-primary' as const, reason: 'token_fallback' as const, staleDetected: false };
   const verify = { action: 'read-primary' as const, reason: 'verification' as const, staleDetected: false };
-  const judge = (verdict: typeof miss | typeof token | typeof verify, replica: ItemCopy | null, primary: ItemCopy | null) =>
+  type Verdict = typeof miss | typeof token | typeof verify;
+  const judge = (verdict: Verdict, replica: ItemCopy | null, primary: ItemCopy | null) =>
     judgePrimary({ settings: EVIDENCE, nowMs: NOW, verdict, replica, primary });
 
   test('a miss of a recent write is normal lag, not a detection', () => {
@@ -309,7 +313,9 @@ describe('watermark', () => {
   });
 
   test('a replica without any heartbeat lags by at least the primary beat', () => {
-    expect(estimateReplicaLag({ replica: at(undefined), primary: at(NOW - 500), heartbeatIntervalMs: interval, maxStalenessMs: MAX }))
+    expect(estimateReplicaLag({
+      replica: at(undefined), primary: at(NOW - 500), heartbeatIntervalMs: interval, maxStalenessMs: MAX,
+    }))
       .toEqual({ kind: 'lag', replicaLagMs: 500, comparedWithPrimary: true });
   });
 
@@ -324,14 +330,14 @@ describe('watermark', () => {
   });
 
   test('the first missing beat is the earlier of the next beat and the primary beat', () => {
-    expect(estimateReplicaLag({ replica: at(NOW - 11_000), primary: at(NOW - 5000), heartbeatIntervalMs: 4000, maxStalenessMs: MAX }))
+    expect(estimateReplicaLag({ replica: at(NOW - 11_000), primary: at(NOW - 5000), ...SLOW_BEAT }))
       .toEqual({ kind: 'lag', replicaLagMs: 7000, comparedWithPrimary: true });
-    expect(estimateReplicaLag({ replica: at(NOW - 11_000), primary: at(NOW - 9000), heartbeatIntervalMs: 4000, maxStalenessMs: MAX }))
+    expect(estimateReplicaLag({ replica: at(NOW - 11_000), primary: at(NOW - 9000), ...SLOW_BEAT }))
       .toEqual({ kind: 'lag', replicaLagMs: 9000, comparedWithPrimary: true });
   });
 
   test('a replica holding the primary beat has no lag', () => {
-    expect(estimateReplicaLag({ replica: at(NOW - 11_000), primary: at(NOW - 11_000), heartbeatIntervalMs: 4000, maxStalenessMs: MAX }))
+    expect(estimateReplicaLag({ replica: at(NOW - 11_000), primary: at(NOW - 11_000), ...SLOW_BEAT }))
       .toEqual({ kind: 'lag', replicaLagMs: 0, comparedWithPrimary: true });
   });
 
@@ -443,7 +449,8 @@ describe('performRead', () => {
     const breaker = new Breaker(1000, () => now);
     breaker.recordDetection();
     now += 1000;
-    expect(await performRead(context(breaker), ports({ replica: copy(NOW), watermark: LAGGING, primary: copy(NOW) }, () => now).p))
+    const lagging = ports({ replica: copy(NOW), watermark: LAGGING, primary: copy(NOW) }, () => now).p;
+    expect(await performRead(context(breaker), lagging))
       .toMatchObject({ routingReason: 'stale_data', breakerTransition: { from: 'half-open', to: 'open' } });
     now += 1000;
     expect(await performRead(context(breaker), ports({ replica: copy(NOW) }, () => now).p))
@@ -460,7 +467,9 @@ describe('performRead', () => {
   });
 
   test('a verification that finds the replica current is remembered', async () => {
-    const { p, calls } = ports({ replica: copy(NOW - 60_000, 1), primary: copy(NOW - 60_000, 1), watermark: NO_WATERMARK });
+    const { p, calls } = ports({
+      replica: copy(NOW - 60_000, 1), primary: copy(NOW - 60_000, 1), watermark: NO_WATERMARK,
+    });
     expect(await performRead(context(), p)).toMatchObject({ readFrom: 'primary', routingReason: 'verification', staleDetected: false });
     expect(calls.remembered).toBe(1);
   });

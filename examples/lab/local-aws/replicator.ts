@@ -278,7 +278,8 @@ export class Replicator {
 
   private async primaryStreamArn(): Promise<string> {
     const client = this.options.local.direct(this.options.primaryRegion);
-    const describe = async () => (await client.send(new DescribeTableCommand({ TableName: this.options.tableName }))).Table;
+    const describe = async () =>
+      (await client.send(new DescribeTableCommand({ TableName: this.options.tableName }))).Table;
     let table = await describe();
     if (table?.StreamSpecification?.StreamEnabled !== true) {
       await client.send(new UpdateTableCommand({
