@@ -1,6 +1,6 @@
 import {
   AlarmDefinition, AlarmDefinitionError, AlarmEvaluator, AlarmNotification, TreatMissingData, alarmFromTemplate,
-  alarmsFromTemplate, decideState, stateChangeTime,
+  alarmsFromTemplate, decideState, effectiveTreatMissingData, stateChangeTime,
 } from '../../examples/lab/local-aws/alarm-evaluator';
 import { MetricStore } from '../../examples/lab/local-aws/metric-store';
 
@@ -412,5 +412,46 @@ describe('MetricStore', () => {
     expect(store.statistic(id, 'Average', T0, T0 + 1000)).toBe(200);
     expect(store.statistic(id, 'Minimum', T0, T0 + 2000)).toBe(50);
     expect(store.statistic(id, 'Sum', T0, T0 + 2000)).toBe(450);
+  });
+});
+
+describe('effectiveTreatMissingData', () => {
+  test('alarms on AWS/DynamoDB metrics ignore missing data whatever they set, as CloudWatch documents', () => {
+    // GIVEN an alarm on ReplicationLatency that asks for notBreaching, and one on the library's own metric
+    const dynamo = simpleAlarm({
+      metric: {
+        metric: { namespace: 'AWS/DynamoDB', metricName: 'ReplicationLatency', dimensions: { TableName: 'orders' } },
+        stat: 'Maximum',
+        periodSeconds: 60,
+      },
+    });
+    const own = simpleAlarm();
+
+    // WHEN / THEN
+    expect(effectiveTreatMissingData(dynamo)).toBe('ignore');
+    expect(effectiveTreatMissingData(own)).toBe('notBreaching');
+  });
+
+  test('an AWS/DynamoDB alarm keeps its state when its data goes missing', async () => {
+    // GIVEN a latency alarm in ALARM
+    const store = new MetricStore();
+    let now = T0;
+    const identity = { namespace: 'AWS/DynamoDB', metricName: 'ReplicationLatency', dimensions: { TableName: 'orders' } };
+    const alarm = new AlarmEvaluator(simpleAlarm({
+      metric: { metric: identity, stat: 'Maximum', periodSeconds: 10 },
+      threshold: 5000,
+      evaluationPeriods: 1,
+    }), { store, now: () => now, evaluationRangePeriods: 1 });
+    store.put(identity.namespace, identity.metricName, identity.dimensions, 9000, T0 + 1000);
+    now = T0 + 10_000;
+    await alarm.evaluate();
+    expect(alarm.state).toBe('ALARM');
+
+    // WHEN no datapoint arrives for many periods
+    now = T0 + 120_000;
+    await alarm.evaluate();
+
+    // THEN it stays in ALARM (notBreaching would have made it OK)
+    expect(alarm.state).toBe('ALARM');
   });
 });

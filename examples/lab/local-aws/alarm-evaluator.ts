@@ -281,6 +281,18 @@ export interface Decision {
  *   at least min(M, real) breach) and gives INSUFFICIENT_DATA when all are missing; `ignore` keeps the current state
  *   unless the real ones decide the outcome whatever the missing ones were (and keeps it when all are missing).
  */
+/**
+ * How CloudWatch really treats an alarm's missing data. Its documentation says that alarms evaluating metrics in the
+ * AWS/DynamoDB namespace always ignore missing data, whatever TreatMissingData says: the alarm keeps its state.
+ */
+export function effectiveTreatMissingData(definition: AlarmDefinition): TreatMissingData {
+  const namespaces = [definition.metric, ...(definition.metrics ?? []).map((query) => query.metricStat)]
+    .filter((stat): stat is AlarmMetricStat => stat !== undefined)
+    .map((stat) => stat.metric.namespace);
+
+  return namespaces.includes('AWS/DynamoDB') ? 'ignore' : definition.treatMissingData;
+}
+
 export function decideState(range: readonly (boolean | undefined)[], rule: EvaluationRule): Decision {
   const n = rule.evaluationPeriods;
   const m = rule.datapointsToAlarm;
@@ -497,7 +509,7 @@ export class AlarmEvaluator {
     const decision = decideState(
       values.map((value) => value === undefined ? undefined : breaches(value, definition.comparisonOperator,
         definition.threshold)),
-      definition,
+      { ...definition, treatMissingData: effectiveTreatMissingData(definition) },
     );
     if (decision.state === undefined || decision.state === this.currentState) {
       return undefined;
