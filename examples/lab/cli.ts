@@ -18,8 +18,19 @@ import { SCENARIO_NAMES } from './scenarios';
 
 const STALENESS_MODES = ['evidence', 'item-age', 'none'];
 
+const USAGE = `usage: npx projen lab [--scenario NAME] [--time-scale N] [--staleness MODE] [--readers N]
+                       [--no-lag-alarm] [--watch] [--json] [--report FILE.html] [--help]
+  --scenario NAME     ${SCENARIO_NAMES.join(', ')} (default pause)
+  --time-scale N      divide every duration by N, 1 to 100 (default 20)
+  --staleness MODE    ${STALENESS_MODES.join(', ')} (default evidence)
+  --readers N         reader containers, 1 to 16 (default 3)
+  --no-lag-alarm      only the readers' detections drive routing
+  --watch             a timeline line every scenario second, with the phase's progress
+  --json              the last line of standard output is the summary as one JSON object
+  --report FILE.html  write the timeline as a self-contained page`;
+
 /** Parses the arguments; throws with the option's name and the allowed values on bad input. */
-export function parseArguments(argv: readonly string[]): LabOptions & { json: boolean } {
+export function parseArguments(argv: readonly string[]): LabOptions & { json: boolean; help?: boolean } {
   const options: Record<string, unknown> = { scenario: 'pause', json: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -76,22 +87,29 @@ export function parseArguments(argv: readonly string[]): LabOptions & { json: bo
       case '--report':
         options.reportFile = value();
         break;
+      case '--help':
+        options.help = true;
+        break;
       default:
         throw new Error(`unknown option ${JSON.stringify(arg)}; allowed: --scenario, --time-scale, --staleness, `
-          + '--readers, --no-lag-alarm, --watch, --json, --report');
+          + '--readers, --no-lag-alarm, --watch, --json, --report, --help');
     }
   }
 
-  return options as unknown as LabOptions & { json: boolean };
+  return options as unknown as LabOptions & { json: boolean; help?: boolean };
 }
 
 async function main(): Promise<void> {
-  let options: LabOptions & { json: boolean };
+  let options: LabOptions & { json: boolean; help?: boolean };
   try {
     options = parseArguments(process.argv.slice(2));
   } catch (error) {
     console.error(`lab: ${(error as Error).message}`);
     process.exit(2);
+  }
+  if (options.help) {
+    console.log(USAGE);
+    return;
   }
   const controller = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -102,9 +120,10 @@ async function main(): Promise<void> {
   }
   const result = await runLab({ ...options, signal: controller.signal });
   const { summary } = result;
-  console.log(`\n${summary.scenario}: ${summary.reads} reads, ${summary.staleServed} stale served, `
-    + `${summary.detections} detections, ${summary.escalations} escalations, routing writes ${summary.routingWrites}, `
-    + `final routing ${summary.finalRouting}`);
+  const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  console.log(`\n${summary.scenario}: ${count(summary.reads, 'read')}, ${summary.staleServed} stale served, `
+    + `${count(summary.detections, 'detection')}, ${count(summary.escalations, 'escalation')}, `
+    + `${count(summary.routingWrites, 'routing write')}, final routing ${summary.finalRouting}`);
   if (options.reportFile) {
     console.log(`report: ${options.reportFile}`);
   }

@@ -423,6 +423,7 @@ export async function runLab(options: LabOptions): Promise<LabResult> {
         await sleep(s(READ_INTERVAL_S) - (Date.now() - started));
       }
     };
+    timeline.restart();
     const readLoops = containers.map((_, i) => readLoop(i));
     stops.push(() => Promise.all(readLoops).then(() => undefined));
 
@@ -617,7 +618,7 @@ function startTicker(input: {
     const length = phaseLength(current);
     const progress = length ? progressBar((now - phaseStarted) / length) : '';
     const alarmStates = alarms.map((a) => `${shortName(a.definition.alarmName)}=${a.state}`).join(' ');
-    const reason = last ? `${last.readFrom}/${last.routingReason}${last.staleDetected ? ' STALE' : ''}` : 'no answer';
+    const reason = last ? `${last.readFrom}/${last.routingReason}${last.staleDetected ? ' DETECTED' : ''}` : 'no answer';
     const read = last ? `${last.key} v${last.servedVersion ?? '-'}` : '-';
     const written = last ? `v${input.lastWritten.get(last.key) ?? '-'}` : '-';
     print(`t=${(now / s(1)).toFixed(0).padStart(4)}s ${current.padEnd(15)} ${progress.padEnd(12)}`

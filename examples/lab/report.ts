@@ -29,6 +29,14 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 }
 
+function shortAlarmName(alarmName: string): string {
+  if (alarmName.includes('stale-detections')) {
+    return 'detections';
+  }
+
+  return alarmName.includes('replication-lag') ? 'lag alarm' : alarmName;
+}
+
 /** Renders the page. */
 export function renderReport(timeline: Timeline, summary: LabSummary): string {
   const end = Math.max(1, timeline.now(), ...timeline.reads.map((r) => r.at));
@@ -60,6 +68,8 @@ export function renderReport(timeline: Timeline, summary: LabSummary): string {
       windows.push([openedAt, end]);
     }
     const y = 24 + index * 8;
+    parts.push(`<text class="alarm-label" x="${LEFT - 4}" y="${y + 6}" text-anchor="end" font-size="9">`
+      + `${escapeHtml(shortAlarmName(name))}</text>`);
     for (const [from, to] of windows) {
       parts.push(`<rect class="alarm-window" data-alarm="${escapeHtml(name)}" x="${x(from).toFixed(1)}" y="${y}" `
         + `width="${Math.max(1, x(to) - x(from)).toFixed(1)}" height="6" fill="#fa5252"><title>${escapeHtml(name)} in ALARM`
@@ -102,15 +112,22 @@ export function renderReport(timeline: Timeline, summary: LabSummary): string {
     `<text x="8" y="${LANE.replica + 4}">replica</text>`,
     `<text x="8" y="${LANE.failed + 4}">failed</text>`,
     `<text x="8" y="${LAG_TOP + 12}">replica lag</text>`,
-    `<text x="8" y="${LAG_TOP + 26}">max ${Math.round(maxLag)} ms</text>`,
+    `<text x="8" y="${LAG_TOP + 26}">max ${(maxLag / 1000).toFixed(1)} s</text>`,
+    `<text x="8" y="${LAG_TOP + 40}">(scenario time)</text>`,
     `<text x="8" y="${HEIGHT - 27}">routing</text>`,
-    `<text x="${LEFT}" y="${HEIGHT - 8}">0 ms</text>`,
-    `<text x="${WIDTH - RIGHT - 80}" y="${HEIGHT - 8}">${Math.round(end)} ms</text>`,
   ];
+  const ticks = 8;
+  for (let i = 0; i <= ticks; i++) {
+    const at = (end * i) / ticks;
+    labels.push(`<line x1="${x(at).toFixed(1)}" x2="${x(at).toFixed(1)}" y1="${HEIGHT - 24}" y2="${HEIGHT - 20}" `
+      + 'stroke="#868e96"/>');
+    labels.push(`<text x="${x(at).toFixed(1)}" y="${HEIGHT - 8}" text-anchor="middle">${(at / 1000).toFixed(1)} s</text>`);
+  }
   const legend = Object.entries(COLOURS)
     .map(([reason, colour]) => `<span><i style="background:${colour}"></i>${reason}</span>`).join(' ');
   const rows = Object.entries(summary)
-    .map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(JSON.stringify(v))}</td></tr>`).join('');
+    .map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(typeof v === 'string' ? v : JSON.stringify(v))}</td></tr>`)
+    .join('');
 
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Chaos lab: ${escapeHtml(summary.scenario)}</title>
@@ -122,8 +139,9 @@ text{font-size:12px;fill:#495057}
 table{border-collapse:collapse;margin-top:16px}th,td{border:1px solid #dee2e6;padding:4px 8px;text-align:left;font-size:13px}
 </style></head><body>
 <h1>Chaos lab: ${escapeHtml(summary.scenario)}</h1>
-<p>Time scale ${summary.timeScale} (every duration divided by it); times are real milliseconds since the run started.
-Shaded red: the fault window; red bars at the top: alarms in ALARM; band at the bottom: effective routing.</p>
+<p>Time scale ${summary.timeScale} (every duration divided by it). The axis is real time since the load started;
+the replica lag is in scenario time (real time multiplied by ${summary.timeScale}). Shaded red: the fault window;
+red bars at the top: alarms in ALARM; band at the bottom: effective routing.</p>
 <svg id="timeline" xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}">
 ${labels.join('\n')}
 ${parts.join('\n')}

@@ -73,11 +73,21 @@ export class Timeline {
   readonly lag: LagSample[] = [];
   /** Exceptions that escaped a handler (injected faults excluded), with when they happened. */
   readonly unhandledErrors: Array<{ readonly at: number; readonly message: string }> = [];
-  readonly startedAt = Date.now();
+  /** When the load started (epoch ms); everything before is set-up. */
+  startedAt = Date.now();
 
-  /** Milliseconds since the run started. */
+  /** Milliseconds since the load started. */
   now(): number {
     return Date.now() - this.startedAt;
+  }
+
+  /** Starts the clock again, when the callers' load begins; what set-up recorded is dropped. */
+  restart(): void {
+    this.startedAt = Date.now();
+    for (const list of [this.reads, this.writes, this.routing, this.alarms, this.phases, this.faults, this.lag]) {
+      list.length = 0;
+    }
+    this.unhandledErrors.length = 0;
   }
 }
 

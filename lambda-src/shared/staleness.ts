@@ -148,9 +148,15 @@ export function judgeReplica(input: ReplicaJudgementInput): ReplicaVerdict {
   if (watermark.kind === 'lag') {
     const replicaLagMs = watermark.replicaLagMs;
 
-    return replicaLagMs > settings.maxStalenessMs
-      ? { action: 'read-primary', reason: 'stale_data', staleDetected: true, replicaLagMs, ...age }
-      : { action: 'serve-replica', replicaLagMs, ...age };
+    if (replicaLagMs > settings.maxStalenessMs) {
+      return { action: 'read-primary', reason: 'stale_data', staleDetected: true, replicaLagMs, ...age };
+    }
+    if (!watermark.replicaVouched) {
+      // Behind its own heartbeat by more than the bound, yet not provably stale: the primary's copy decides.
+      return { action: 'read-primary', reason: 'verification', staleDetected: false, replicaLagMs, ...age };
+    }
+
+    return { action: 'serve-replica', replicaLagMs, ...age };
   }
   const recentlyVerified = input.verifiedAtMs !== undefined && nowMs - input.verifiedAtMs <= settings.maxStalenessMs;
   if ((itemAgeMs !== undefined && itemAgeMs <= settings.maxStalenessMs) || recentlyVerified) {

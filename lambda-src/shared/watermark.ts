@@ -39,7 +39,17 @@ export type NoWatermarkReason =
 
 /** The estimate. */
 export type Watermark =
-  | { readonly kind: 'lag'; readonly replicaLagMs: number; readonly comparedWithPrimary: boolean }
+  | {
+    readonly kind: 'lag';
+    readonly replicaLagMs: number;
+    readonly comparedWithPrimary: boolean;
+    /**
+     * Whether the replica's own heartbeat vouches for every write up to `maxStaleness` ago. When it does not, the lag
+     * above is only a lower bound (the writes between the replica's heartbeat and the next one are unaccounted for):
+     * enough to count a detection when it exceeds the bound, never enough to serve the replica's copy.
+     */
+    readonly replicaVouched: boolean;
+  }
   | { readonly kind: 'none'; readonly reason: NoWatermarkReason };
 
 /** Inputs of the estimate. */
@@ -69,7 +79,12 @@ export function estimateReplicaLag(input: WatermarkInput): Watermark {
   }
   const replicaMs = replica.writtenAtMs;
   if (!needsPrimaryHeartbeat(replica, input.maxStalenessMs) && replicaMs !== undefined) {
-    return { kind: 'lag', replicaLagMs: Math.max(0, replica.observedAtMs - replicaMs), comparedWithPrimary: false };
+    return {
+      kind: 'lag',
+      replicaLagMs: Math.max(0, replica.observedAtMs - replicaMs),
+      comparedWithPrimary: false,
+      replicaVouched: true,
+    };
   }
   if (primary === undefined || primary.writtenAtMs === undefined) {
     return { kind: 'none', reason: 'no-primary-heartbeat' };
@@ -79,11 +94,16 @@ export function estimateReplicaLag(input: WatermarkInput): Watermark {
     return { kind: 'none', reason: 'writer-stalled' };
   }
   if (replicaMs !== undefined && replicaMs >= primaryMs) {
-    return { kind: 'lag', replicaLagMs: 0, comparedWithPrimary: true };
+    return { kind: 'lag', replicaLagMs: 0, comparedWithPrimary: true, replicaVouched: true };
   }
   const firstMissingMs = replicaMs === undefined
     ? primaryMs
     : Math.min(primaryMs, replicaMs + input.heartbeatIntervalMs);
 
-  return { kind: 'lag', replicaLagMs: Math.max(0, replica.observedAtMs - firstMissingMs), comparedWithPrimary: true };
+  return {
+    kind: 'lag',
+    replicaLagMs: Math.max(0, replica.observedAtMs - firstMissingMs),
+    comparedWithPrimary: true,
+    replicaVouched: false,
+  };
 }

@@ -14,8 +14,8 @@ const SLOW_BEAT = { heartbeatIntervalMs: 4000, maxStalenessMs: MAX };
 const EVIDENCE: StalenessSettings = { maxStalenessMs: MAX, mode: 'evidence' };
 const ITEM_AGE: StalenessSettings = { maxStalenessMs: MAX, mode: 'item-age' };
 const NONE: StalenessSettings = { maxStalenessMs: MAX, mode: 'none' };
-const HEALTHY: Watermark = { kind: 'lag', replicaLagMs: 500, comparedWithPrimary: false };
-const LAGGING: Watermark = { kind: 'lag', replicaLagMs: 15_000, comparedWithPrimary: true };
+const HEALTHY: Watermark = { kind: 'lag', replicaLagMs: 500, comparedWithPrimary: false, replicaVouched: true };
+const LAGGING: Watermark = { kind: 'lag', replicaLagMs: 15_000, comparedWithPrimary: true, replicaVouched: false };
 const NO_WATERMARK: Watermark = { kind: 'none', reason: 'writer-stalled' };
 
 function copy(writtenAtMs?: number, version?: number): ItemCopy {
@@ -151,6 +151,22 @@ describe('judgeReplica', () => {
     const token = { minWrittenAt: NOW - 100, minVersion: 3 };
     expect(judgeReplica({ ...base, settings: EVIDENCE, replica: copy(NOW - 100, 3), token }))
       .toEqual({ action: 'need-watermark' });
+  });
+
+  test('a lag under the bound that the replica\'s own heartbeat does not vouch for is verified, never served', () => {
+    // GIVEN the replica's heartbeat is older than the bound, and the comparison with the primary's heartbeat only
+    // gives a lower bound under it (writes between the two heartbeats are unaccounted for)
+    const unvouched: Watermark = { kind: 'lag', replicaLagMs: MAX - 100, comparedWithPrimary: true, replicaVouched: false };
+
+    // WHEN / THEN the primary decides, and nothing is counted yet
+    expect(judgeReplica({ ...base, settings: EVIDENCE, replica: copy(NOW - 60_000), watermark: unvouched }))
+      .toEqual({
+        action: 'read-primary',
+        reason: 'verification',
+        staleDetected: false,
+        replicaLagMs: MAX - 100,
+        itemAgeMs: 60_000,
+      });
   });
 
   test('item-age: older than maxStaleness is stale, otherwise (or unknown) the replica serves', () => {
@@ -291,7 +307,7 @@ describe('watermark', () => {
   test('a fresh replica heartbeat vouches for the replica without the primary', () => {
     expect(needsPrimaryHeartbeat(at(NOW - 1500), MAX)).toBe(false);
     expect(estimateReplicaLag({ replica: at(NOW - 1500), heartbeatIntervalMs: interval, maxStalenessMs: MAX }))
-      .toEqual({ kind: 'lag', replicaLagMs: 1500, comparedWithPrimary: false });
+      .toEqual({ kind: 'lag', replicaLagMs: 1500, comparedWithPrimary: false, replicaVouched: true });
   });
 
   test('an old or missing replica heartbeat needs the primary heartbeat', () => {
@@ -309,14 +325,14 @@ describe('watermark', () => {
 
     // THEN the lag is a lower bound: from the beat after the one the replica holds
     expect(estimateReplicaLag({ replica, primary, heartbeatIntervalMs: interval, maxStalenessMs: MAX }))
-      .toEqual({ kind: 'lag', replicaLagMs: 18_000, comparedWithPrimary: true });
+      .toEqual({ kind: 'lag', replicaLagMs: 18_000, comparedWithPrimary: true, replicaVouched: false });
   });
 
   test('a replica without any heartbeat lags by at least the primary beat', () => {
     expect(estimateReplicaLag({
       replica: at(undefined), primary: at(NOW - 500), heartbeatIntervalMs: interval, maxStalenessMs: MAX,
     }))
-      .toEqual({ kind: 'lag', replicaLagMs: 500, comparedWithPrimary: true });
+      .toEqual({ kind: 'lag', replicaLagMs: 500, comparedWithPrimary: true, replicaVouched: false });
   });
 
   test('a stalled writer yields no watermark rather than lag', () => {
@@ -331,14 +347,14 @@ describe('watermark', () => {
 
   test('the first missing beat is the earlier of the next beat and the primary beat', () => {
     expect(estimateReplicaLag({ replica: at(NOW - 11_000), primary: at(NOW - 5000), ...SLOW_BEAT }))
-      .toEqual({ kind: 'lag', replicaLagMs: 7000, comparedWithPrimary: true });
+      .toEqual({ kind: 'lag', replicaLagMs: 7000, comparedWithPrimary: true, replicaVouched: false });
     expect(estimateReplicaLag({ replica: at(NOW - 11_000), primary: at(NOW - 9000), ...SLOW_BEAT }))
-      .toEqual({ kind: 'lag', replicaLagMs: 9000, comparedWithPrimary: true });
+      .toEqual({ kind: 'lag', replicaLagMs: 9000, comparedWithPrimary: true, replicaVouched: false });
   });
 
   test('a replica holding the primary beat has no lag', () => {
     expect(estimateReplicaLag({ replica: at(NOW - 11_000), primary: at(NOW - 11_000), ...SLOW_BEAT }))
-      .toEqual({ kind: 'lag', replicaLagMs: 0, comparedWithPrimary: true });
+      .toEqual({ kind: 'lag', replicaLagMs: 0, comparedWithPrimary: true, replicaVouched: true });
   });
 
   test('an unreadable replica heartbeat is no watermark', () => {
