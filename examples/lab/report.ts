@@ -23,6 +23,7 @@ const COLOURS: Record<string, string> = {
   replica_error_fallback: '#f59f00',
   primary_error_fallback: '#c2255c',
   probe: '#495057',
+  verification: '#a61e4d',
 };
 
 function escapeHtml(text: string): string {
@@ -67,7 +68,7 @@ export function renderReport(timeline: Timeline, summary: LabSummary): string {
     if (openedAt !== undefined) {
       windows.push([openedAt, end]);
     }
-    const y = 24 + index * 8;
+    const y = 22 + index * 12;
     parts.push(`<text class="alarm-label" x="${LEFT - 4}" y="${y + 6}" text-anchor="end" font-size="9">`
       + `${escapeHtml(shortAlarmName(name))}</text>`);
     for (const [from, to] of windows) {
