@@ -21,6 +21,7 @@ import {
   checkDurationMultipleOf,
   checkFunctionSettings,
   checkIntegerBetween,
+  checkLiteralAsciiName,
   describeDuration,
   FunctionSettings,
   requireConcreteRegion,
@@ -423,7 +424,8 @@ function rerouterSettings(props: ReplicationRerouterProps): RerouterSettings {
   const parameterName = props.parameterName ?? RoutingParameter.defaultName(props.table.tableName);
   RoutingParameter.checkName('parameterName', parameterName);
   const detectionAlarmName = props.detectionAlarmName ?? defaultDetectionAlarmName(parameterName);
-  checkAlarmName(detectionAlarmName);
+  checkLiteralAsciiName('detectionAlarmName', detectionAlarmName, ALARM_NAME_MAX_LENGTH,
+    'the ARN of the alarm is built from it');
 
   const detectionPeriod = props.detectionAlarmPeriod ?? DEFAULT_DETECTION_PERIOD;
   const periodMs = checkDetectionPeriod(detectionPeriod);
@@ -462,17 +464,6 @@ function rerouterSettings(props: ReplicationRerouterProps): RerouterSettings {
 
 function defaultDetectionAlarmName(parameterName: string): string {
   return fitName(`${parameterName.replace(/^\//, '').replace(/\//g, '-')}-stale-detections`, ALARM_NAME_MAX_LENGTH);
-}
-
-function checkAlarmName(value: string): void {
-  if (Token.isUnresolved(value)) {
-    throw new Error('detectionAlarmName must be a literal string (the ARN of the alarm is built from it), '
-      + `got a token (${value})`);
-  }
-  if (value.length < 1 || value.length > ALARM_NAME_MAX_LENGTH || !/^[\x20-\x7e]+$/.test(value)) {
-    throw new Error(`detectionAlarmName must be 1 to ${ALARM_NAME_MAX_LENGTH} printable ASCII characters, `
-      + `got ${JSON.stringify(value)}`);
-  }
 }
 
 function checkDetectionPeriod(value: Duration): number {

@@ -11,6 +11,7 @@ import {
   checkDurationBetween,
   checkFunctionSettings,
   checkIntegerBetween,
+  checkLiteralAsciiName,
   describeDuration,
   FunctionSettings,
   requireConcreteRegion,
@@ -337,7 +338,8 @@ function readerSettings(scope: Construct, props: StalenessAwareReaderProps): Rea
   const debugLogSamplePercent = props.debugLogSamplePercent ?? 1;
   const readerName = props.readerName ?? Names.uniqueId(scope);
 
-  checkReaderName(readerName);
+  checkLiteralAsciiName('readerName', readerName, READER_NAME_MAX_LENGTH,
+    'it names a metric dimension at synth time');
   const maxStalenessMs = checkDurationBetween('maxStaleness', maxStaleness, MIN_MAX_STALENESS, MAX_READER_DURATION);
   const routingMaxAgeMs = checkDurationBetween('routingCacheMaxAge', routingCacheMaxAge,
     millisecond, MAX_READER_DURATION);
@@ -381,17 +383,6 @@ function readerSettings(scope: Construct, props: StalenessAwareReaderProps): Rea
 
 /** CloudWatch dimension values have at most 1024 characters; reader names are kept far shorter. */
 const READER_NAME_MAX_LENGTH = 255;
-
-function checkReaderName(value: string): void {
-  if (Token.isUnresolved(value)) {
-    throw new Error('readerName must be a literal string (it names a metric dimension at synth time), '
-      + `got a token (${value})`);
-  }
-  if (value.length < 1 || value.length > READER_NAME_MAX_LENGTH || !/^[\x20-\x7e]+$/.test(value)) {
-    throw new Error(`readerName must be 1 to ${READER_NAME_MAX_LENGTH} printable ASCII characters, `
-      + `got ${JSON.stringify(value)}`);
-  }
-}
 
 function checkSamplePercent(value: number): void {
   if (Token.isUnresolved(value)) {

@@ -4,8 +4,7 @@
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DEFAULTS, HEARTBEAT_ENV } from '../../src/private/handler-contract';
-import { integer, requiredString } from '../shared/environment';
-import { ConfigurationError } from '../shared/errors';
+import { integer, positiveInteger, requiredString } from '../shared/environment';
 import { readHeartbeatKey, readKeySchema } from '../shared/key';
 
 /** Everything one heartbeat run needs to know. */
@@ -27,11 +26,7 @@ export function readHeartbeatConfig(env: NodeJS.ProcessEnv): HeartbeatConfig {
   const key = readHeartbeatKey(env, schema, HEARTBEAT_ENV, DEFAULTS.heartbeatPartitionValue);
   const replicaRegions = requiredString(env, HEARTBEAT_ENV.replicaRegions)
     .split(',').map((region) => region.trim()).filter((region) => region !== '');
-  const intervalMs = integer(env, HEARTBEAT_ENV.heartbeatIntervalMs, DEFAULTS.heartbeatIntervalMs);
-  if (intervalMs < 1) {
-    throw new ConfigurationError(
-      `environment variable ${HEARTBEAT_ENV.heartbeatIntervalMs} must be at least 1, got ${intervalMs}`);
-  }
+  const intervalMs = positiveInteger(env, HEARTBEAT_ENV.heartbeatIntervalMs, DEFAULTS.heartbeatIntervalMs);
 
   return {
     tableName: requiredString(env, HEARTBEAT_ENV.tableName),

@@ -5,8 +5,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DEFAULTS, READER_ENV, STALENESS_MODES } from '../../src/private/handler-contract';
 import { integer, oneOf, optionalString, requiredString } from '../shared/environment';
-import { ConfigurationError } from '../shared/errors';
-import type { KeyAttribute, KeySchema, KeyType } from '../shared/reader-event';
+import { type KeySchema, readHeartbeatKey, readKeySchema } from '../shared/key';
 import type { StalenessMode } from '../shared/staleness';
 
 /** Everything the reader needs from its environment. */
@@ -30,48 +29,9 @@ export interface ReaderConfig {
   readonly sdkMaxAttempts: number;
 }
 
-const KEY_TYPES: readonly KeyType[] = ['S', 'N', 'B'];
-
-function keyValue(type: KeyType, value: string, variable: string): AttributeValue {
-  if (type === 'N') {
-    if (!Number.isFinite(Number(value))) {
-      throw new ConfigurationError(
-        `environment variable ${variable} must be a number for an N key, got ${JSON.stringify(value)}`,
-      );
-    }
-
-    return { N: value };
-  }
-
-  return type === 'B' ? { B: new Uint8Array(Buffer.from(value, 'base64')) } : { S: value };
-}
-
-function heartbeatKey(env: NodeJS.ProcessEnv, schema: KeySchema): Record<string, AttributeValue> | undefined {
-  const partitionValue = optionalString(env, READER_ENV.heartbeatPartitionValue);
-  if (partitionValue === undefined) {
-    return undefined;
-  }
-  const partition = schema.partitionKey;
-  const key = { [partition.name]: keyValue(partition.type, partitionValue, READER_ENV.heartbeatPartitionValue) };
-  if (schema.sortKey) {
-    const sortValue = optionalString(env, READER_ENV.heartbeatSortValue) ?? partitionValue;
-    key[schema.sortKey.name] = keyValue(schema.sortKey.type, sortValue, READER_ENV.heartbeatSortValue);
-  }
-
-  return key;
-}
-
-function keyAttribute(env: NodeJS.ProcessEnv, nameVar: string, typeVar: string): KeyAttribute {
-  return { name: requiredString(env, nameVar), type: oneOf(env, typeVar, KEY_TYPES, 'S') };
-}
-
 /** Reads the reader's configuration; a missing or malformed value is a ConfigurationError naming the variable. */
 export function readerConfig(env: NodeJS.ProcessEnv): ReaderConfig {
-  const partitionKey = keyAttribute(env, READER_ENV.partitionKey, READER_ENV.partitionKeyType);
-  const sortKey = optionalString(env, READER_ENV.sortKey) === undefined
-    ? undefined
-    : keyAttribute(env, READER_ENV.sortKey, READER_ENV.sortKeyType);
-  const keySchema: KeySchema = sortKey ? { partitionKey, sortKey } : { partitionKey };
+  const keySchema = readKeySchema(env, READER_ENV);
 
   return {
     tableName: requiredString(env, READER_ENV.tableName),
@@ -85,7 +45,7 @@ export function readerConfig(env: NodeJS.ProcessEnv): ReaderConfig {
     routingMaxAgeMs: integer(env, READER_ENV.routingMaxAgeMs, DEFAULTS.routingMaxAgeMs),
     breakerLeaseMs: integer(env, READER_ENV.breakerLeaseMs, DEFAULTS.breakerLeaseMs),
     mode: oneOf(env, READER_ENV.stalenessMode, STALENESS_MODES, 'evidence'),
-    heartbeatKey: heartbeatKey(env, keySchema),
+    heartbeatKey: readHeartbeatKey(env, keySchema, READER_ENV),
     heartbeatIntervalMs: integer(env, READER_ENV.heartbeatIntervalMs, DEFAULTS.heartbeatIntervalMs),
     watermarkMaxAgeMs: integer(env, READER_ENV.watermarkMaxAgeMs, DEFAULTS.watermarkMaxAgeMs),
     sdkTimeoutMs: integer(env, READER_ENV.sdkTimeoutMs, DEFAULTS.sdkTimeoutMs),

@@ -3,7 +3,7 @@
  * src/private/handler-contract.ts). A missing or malformed value is a ConfigurationError naming the variable.
  */
 import { DEFAULTS, INSUFFICIENT_DATA_POLICIES, REROUTER_ENV } from '../../src/private/handler-contract';
-import { integer, oneOf, optionalString, requiredString } from '../shared/environment';
+import { integer, oneOf, optionalString, positiveInteger, requiredString } from '../shared/environment';
 import { ConfigurationError } from '../shared/errors';
 import { InsufficientDataPolicy, RoutingConfig } from '../shared/routing-state';
 
@@ -61,11 +61,7 @@ export function readRerouterConfig(env: NodeJS.ProcessEnv): RerouterConfig {
   if (region === undefined) {
     throw new ConfigurationError('environment variable AWS_REGION is required');
   }
-  const writeMaxAttempts = integer(env, REROUTER_ENV.writeMaxAttempts, DEFAULTS.rerouterWriteMaxAttempts);
-  if (writeMaxAttempts < 1) {
-    throw new ConfigurationError(
-      `environment variable ${REROUTER_ENV.writeMaxAttempts} must be at least 1, got ${writeMaxAttempts}`);
-  }
+  const writeMaxAttempts = positiveInteger(env, REROUTER_ENV.writeMaxAttempts, DEFAULTS.rerouterWriteMaxAttempts);
 
   return {
     parameterName: requiredString(env, REROUTER_ENV.routingParameterName),

@@ -175,7 +175,7 @@ export class Rerouter {
       case 'pin':
         return this.transition((state) => pin(state, command.mode), true);
       case 'unpin':
-        return this.transition(unpin, true);
+        return this.onUnpin();
       case 'status': {
         const parsed = parseRoutingValue(await this.readParameter());
         const mode = effectiveMode(parsed.state, this.config);
@@ -190,6 +190,28 @@ export class Rerouter {
         };
       }
     }
+  }
+
+  /**
+   * Unpins. A pin written by hand as the plain value `primary` holds no alarm states, so unpinning it alone would route
+   * to the replica even while an alarm fires: the alarms are read first (DescribeAlarms), and unpinning goes on with
+   * what it has when they cannot be read. A pin the rerouter wrote keeps its alarm states and is only flipped.
+   */
+  private async onUnpin(): Promise<RerouterResult> {
+    if (parseRoutingValue(await this.readParameter()).form !== 'plain') {
+      return this.transition(unpin, true);
+    }
+    let observed: AlarmNotification[] = [];
+    try {
+      observed = (await this.describeAlarms()).observed;
+    } catch (error) {
+      this.deps.logger.error('could not read the alarms while unpinning a hand-written pin; unpinning with none known', {
+        parameter: this.config.parameterName,
+        error: describe(error),
+      });
+    }
+
+    return this.transition((state) => reconcile(unpin(state), observed, this.config), true);
   }
 
   /**

@@ -47,3 +47,13 @@ export function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, al
 
   return raw as T;
 }
+
+/** An integer variable of at least 1, or `fallback` when unset; 0 is a ConfigurationError naming the variable. */
+export function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = integer(env, name, fallback);
+  if (value < 1) {
+    throw new ConfigurationError(`environment variable ${name} must be at least 1, got ${value}`);
+  }
+
+  return value;
+}

@@ -43,7 +43,7 @@ export interface HeartbeatKeyVariables {
 }
 
 /** Canonical base64: groups of four characters of the standard alphabet, `=` padding only at the end. */
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+export const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /**
  * Converts the string `value` of environment variable `variable` to a key AttributeValue of `type`. Throws a

@@ -11,21 +11,9 @@
  * Errors name the field: the key attribute's name, `key`, `minWrittenAt`, `minVersion`, or `event`.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { BASE64, type KeyAttribute, type KeySchema } from './key';
 
-/** The type of a key attribute. */
-export type KeyType = 'S' | 'N' | 'B';
-
-/** One key attribute of the table. */
-export interface KeyAttribute {
-  readonly name: string;
-  readonly type: KeyType;
-}
-
-/** The table's key schema. */
-export interface KeySchema {
-  readonly partitionKey: KeyAttribute;
-  readonly sortKey?: KeyAttribute;
-}
+export type { KeyAttribute, KeySchema, KeyType } from './key';
 
 /** DynamoDB's limit on a partition key value, in bytes. */
 export const MAX_PARTITION_KEY_BYTES = 2048;
@@ -53,8 +41,6 @@ export type ReaderEventValidation =
   | { readonly ok: false; readonly field: string; readonly message: string };
 
 type KeyValueCheck = { ok: true; value: AttributeValue } | { ok: false; message: string };
-
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 function describeValue(value: unknown): string {
   if (typeof value === 'string') {

@@ -117,6 +117,19 @@ export function checkTableName(prop: string, value: string): void {
 }
 
 /**
+ * Requires a literal name of 1 to `maxLength` printable ASCII characters. A token is refused (not skipped):
+ * `literalReason` says what the name is used for at synth time, and is quoted in the error.
+ */
+export function checkLiteralAsciiName(prop: string, value: string, maxLength: number, literalReason: string): void {
+  if (Token.isUnresolved(value)) {
+    throw new Error(`${prop} must be a literal string (${literalReason}), got a token (${value})`);
+  }
+  if (value.length < 1 || value.length > maxLength || !/^[\x20-\x7e]+$/.test(value)) {
+    throw new Error(`${prop} must be 1 to ${maxLength} printable ASCII characters, got ${JSON.stringify(value)}`);
+  }
+}
+
+/**
  * Requires a literal region name: regions name physical resources and ARNs that other stacks use, so a token is
  * refused here.
  */

@@ -173,6 +173,51 @@ describe('the scheduled reconcile when a region is out', () => {
       expect(String(regionFailed(output, PRIMARY)[0]?.cause)).toContain('TimeoutError');
     });
 
+  test('unpinning a hand-written primary reads the alarms first, so a firing alarm keeps the fleet on the primary',
+    async () => {
+      // GIVEN an operator wrote the plain value `primary`, which holds no alarm states, while the lag alarm fires
+      local().parameters.set(parameter, 'primary');
+      cloudWatchIn({
+        [PRIMARY]: { states: { [LAG]: { state: 'ALARM', at: T0 + 90_000 } } },
+        [READER]: { states: { [STALE]: { state: 'OK', at: T0 + 90_000 } } },
+      });
+      const output = captureOutput();
+
+      // WHEN the operator unpins
+      let result;
+      try {
+        result = await handler({ action: 'unpin' });
+      } finally {
+        output.restore();
+      }
+
+      // THEN the pin is gone, the alarm states come from CloudWatch, and routing stays on the primary
+      expect(result).toMatchObject({ mode: 'primary', written: true });
+      expect(parseRoutingValue(stored()).state.pinned).toBe(false);
+      expect(held(LAG)).toMatchObject({ state: 'ALARM', at: T0 + 90_000 });
+      expect(effectiveModeOf(stored()).mode).toBe('primary');
+    });
+
+  test('unpinning a hand-written primary still unpins when the alarms cannot be read', async () => {
+    // GIVEN both regions' CloudWatch fail
+    local().parameters.set(parameter, 'primary');
+    cloudWatchIn({ [PRIMARY]: { fails: new Error('down') }, [READER]: { fails: new Error('down') } });
+    const output = captureOutput();
+
+    // WHEN
+    let result;
+    try {
+      result = await handler({ action: 'unpin' });
+    } finally {
+      output.restore();
+    }
+
+    // THEN it unpins with no alarm known, and says so in one error line
+    expect(result).toMatchObject({ mode: 'replica', written: true });
+    expect(parseRoutingValue(stored()).state.pinned).toBe(false);
+    expect(output.atLevel('ERROR').filter((line) => String(line.message).includes('unpinning'))).toHaveLength(1);
+  });
+
   test('throws when every region fails, leaving the value alone', async () => {
     // GIVEN both regions' CloudWatch fail
     const before = stored();
