@@ -13,7 +13,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { HandlerFunctionOptions } from './handler-function-options';
-import { HANDLER_ENTRY, handlerCode } from './private/assets';
+import { handlerFunctionProps } from './private/function-settings';
 import { DEFAULTS, DIMENSIONS, METRIC_NAMESPACE, METRICS, REROUTER_ENV } from './private/handler-contract';
 import { ALARM_NAME_MAX_LENGTH, cloudWatchAlarmArn, fitName } from './private/names';
 import {
@@ -305,12 +305,7 @@ export class ReplicationRerouter extends Construct implements IRoutingParameter 
     });
     this.function = new lambda.Function(this, 'Function', {
       description: `Routes the readers of ${this.parameterName} between the replica and the primary`,
-      code: handlerCode('rerouter'),
-      handler: HANDLER_ENTRY,
-      runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: settings.fn.architecture,
-      memorySize: settings.fn.memorySize,
-      timeout: settings.fn.timeout,
+      ...handlerFunctionProps('rerouter', settings.fn),
       reservedConcurrentExecutions: settings.reservedConcurrency,
       role: this.role,
       logGroup,

@@ -5,7 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { HandlerFunctionOptions } from './handler-function-options';
-import { HANDLER_ENTRY, handlerCode } from './private/assets';
+import { handlerFunctionProps } from './private/function-settings';
 import { DEFAULTS, DIMENSIONS, METRIC_NAMESPACE, METRICS, READER_ENV } from './private/handler-contract';
 import {
   checkDurationBetween,
@@ -207,12 +207,7 @@ export class StalenessAwareReader extends Construct {
 
     this.function = new lambda.Function(this, 'Function', {
       description: `Staleness-aware reader of table ${props.table.tableName} in ${region}`,
-      code: handlerCode('reader'),
-      handler: HANDLER_ENTRY,
-      runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: settings.fn.architecture,
-      memorySize: settings.fn.memorySize,
-      timeout: settings.fn.timeout,
+      ...handlerFunctionProps('reader', settings.fn),
       role: this.role,
       logGroup: this.logGroup,
       environment: readerEnvironment(props, settings),
