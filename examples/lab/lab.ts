@@ -210,7 +210,8 @@ export async function runLab(options: LabOptions): Promise<LabResult> {
     const rerouter = new LocalInvoker(async (event) => {
       const outcome = await rerouterContainer.invoke(event);
       if (!outcome.ok) {
-        timeline.unhandledErrors.push({ at: timeline.now(), message: `rerouter: ${outcome.error.name}: ${outcome.error.message}` });
+        const message = `rerouter: ${outcome.error.name}: ${outcome.error.message}`;
+        timeline.unhandledErrors.push({ at: timeline.now(), message });
         throw new Error(outcome.error.message);
       }
 
@@ -377,7 +378,8 @@ export async function runLab(options: LabOptions): Promise<LabResult> {
       while (running) {
         const started = Date.now();
         const request = await nextRequest(index);
-        const event = { key: { pk: request.key, sk: 'v0' }, ...(request.minWrittenAt ? { minWrittenAt: request.minWrittenAt } : {}) };
+        const token = request.minWrittenAt ? { minWrittenAt: request.minWrittenAt } : {};
+        const event = { key: { pk: request.key, sk: 'v0' }, ...token };
         const outcome = await container.invoke(event);
         const at = timeline.now();
         if (outcome.ok) {
@@ -493,7 +495,8 @@ export async function runLab(options: LabOptions): Promise<LabResult> {
       const recoveryLimit = Date.now() + s(scenario.recoveryS);
       while (Date.now() < recoveryLimit) {
         const back = lastMode === 'replica'
-          && timeline.reads.some((r) => r.at > end && r.readFrom === 'replica' && r.at > (timeline.routing.at(-1)?.at ?? 0));
+          && timeline.reads.some((r) => r.at > end && r.readFrom === 'replica'
+            && r.at > (timeline.routing.at(-1)?.at ?? 0));
         if (back) {
           break;
         }

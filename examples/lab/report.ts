@@ -27,7 +27,9 @@ const COLOURS: Record<string, string> = {
 };
 
 function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+  const entities: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+  return text.replace(/[&<>"']/g, (c) => entities[c] ?? c);
 }
 
 function shortAlarmName(alarmName: string): string {
@@ -103,7 +105,8 @@ export function renderReport(timeline: Timeline, summary: LabSummary): string {
 
   const regions = [...new Set(timeline.lag.map((l) => l.region))];
   for (const region of regions) {
-    const points = timeline.lag.filter((l) => l.region === region).map((l) => `${x(l.at).toFixed(1)},${lagY(l.lagMs).toFixed(1)}`);
+    const points = timeline.lag.filter((l) => l.region === region)
+      .map((l) => `${x(l.at).toFixed(1)},${lagY(l.lagMs).toFixed(1)}`);
     parts.push(`<polyline class="lag" data-region="${escapeHtml(region)}" fill="none" stroke="#e8590c" stroke-width="1.5" `
       + `points="${points.join(' ')}"/>`);
   }
