@@ -101,7 +101,9 @@ describe('example app', () => {
     expect(example.replica.account).toBe(ACCOUNT);
     replica.hasResourceProperties('AWS::FIS::ExperimentTemplate', {
       Targets: {
-        Tables: Match.objectLike({ ResourceArns: [literalArn(`:dynamodb:eu-central-1:${ACCOUNT}:table/resilient-orders`)] }),
+        Tables: Match.objectLike({
+          ResourceArns: [literalArn(`:dynamodb:eu-central-1:${ACCOUNT}:table/resilient-orders`)],
+        }),
       },
     });
   });
@@ -447,7 +449,9 @@ describe('existing-app example', () => {
     });
     readTemplate.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
-        Variables: Match.objectLike({ MAX_STALENESS_MS: '5000', ROUTING_MAX_AGE_MS: '2000', BREAKER_LEASE_MS: '20000' }),
+        Variables: Match.objectLike({
+          MAX_STALENESS_MS: '5000', ROUTING_MAX_AGE_MS: '2000', BREAKER_LEASE_MS: '20000',
+        }),
       },
     });
     readTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {

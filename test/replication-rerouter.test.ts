@@ -597,13 +597,18 @@ describe('ReplicationRerouter', () => {
           + `got ${JSON.stringify(props.parameterName)}`);
     });
 
+    // Two expected messages are too long for one line, so they are built from parts.
+    const periodNotAllowed = new RegExp('^detectionAlarmPeriod must be 10 seconds, 30 seconds or a whole number'
+      + ' of minutes up to one day, got 20 seconds');
+    const holdDownTooManyPeriods = new RegExp('^holdDown \\(1 day .*\\) must cover at most one day'
+      + ' of detectionAlarmPeriod \\(7 minutes .*\\) periods, got 206 periods$');
     test.each([
       ['detectionAlarmName', { detectionAlarmName: '' },
         /^detectionAlarmName must be 1 to 255 printable ASCII characters, got ""$/],
       ['detectionAlarmName', { detectionAlarmName: 'x'.repeat(256) },
         /^detectionAlarmName must be 1 to 255 printable ASCII/],
       ['detectionAlarmPeriod', { detectionAlarmPeriod: Duration.seconds(20) },
-        /^detectionAlarmPeriod must be 10 seconds, 30 seconds or a whole number of minutes up to one day, got 20 seconds/],
+        periodNotAllowed],
       ['detectionAlarmPeriod', { detectionAlarmPeriod: Duration.seconds(90) },
         /^detectionAlarmPeriod must be .*, got 1 minute 30 seconds \(90000 ms\)$/],
       ['detectionAlarmPeriod', { detectionAlarmPeriod: Duration.seconds(0) },
@@ -614,7 +619,7 @@ describe('ReplicationRerouter', () => {
         /^holdDown must be between 1 milli \(1 ms\) and 1 day .*, got 0 seconds/],
       ['holdDown', { holdDown: Duration.days(2) }, /^holdDown must be between .*, got 2 days/],
       ['holdDown', { holdDown: Duration.days(1), detectionAlarmPeriod: Duration.minutes(7) },
-        /^holdDown \(1 day .*\) must cover at most one day of detectionAlarmPeriod \(7 minutes .*\) periods, got 206 periods$/],
+        holdDownTooManyPeriods],
       ['detectionDatapointsToAlarm', { detectionDatapointsToAlarm: 0 },
         /^detectionDatapointsToAlarm must be an integer from 1 to 4, got 0$/],
       ['detectionDatapointsToAlarm', { detectionDatapointsToAlarm: 5 },

@@ -360,7 +360,10 @@ describe('StalenessAwareReader', () => {
     };
 
     // WHEN
-    const rerouter = new ReplicationRerouter(fixture.readerStack, 'Rerouter', { table: fixture.table, ...functionOptions });
+    const rerouter = new ReplicationRerouter(fixture.readerStack, 'Rerouter', {
+      table: fixture.table,
+      ...functionOptions,
+    });
     const { reader } = givenReader({ routing: rerouter, ...functionOptions }, fixture);
 
     // THEN

@@ -52,8 +52,12 @@ const connect = net.Socket.prototype.connect;
 net.Socket.prototype.connect = function (...args) {
   const first = Array.isArray(args[0]) ? args[0][0] : args[0];
   const host = first && typeof first === 'object' ? first.host : (typeof args[1] === 'string' ? args[1] : undefined);
-  const isPath = first && typeof first === 'object' ? first.path !== undefined : typeof first === 'string' && !/^\\d+$/.test(first);
-  if (!isPath && !loopback(host)) throw new Error('lab network guard: connection to ' + host + ' refused (loopback only)');
+  const isPath = first && typeof first === 'object'
+    ? first.path !== undefined
+    : typeof first === 'string' && !/^\\d+$/.test(first);
+  if (!isPath && !loopback(host)) {
+    throw new Error('lab network guard: connection to ' + host + ' refused (loopback only)');
+  }
   return connect.apply(this, args);
 };
 const lookup = dns.lookup;
@@ -83,7 +87,8 @@ parentPort.on('message', async (message) => {
     functionName: workerData.functionName,
     functionVersion: '$LATEST',
     memoryLimitInMB: '256',
-    invokedFunctionArn: 'arn:aws:lambda:' + process.env.AWS_REGION + ':000000000000:function:' + workerData.functionName,
+    invokedFunctionArn: 'arn:aws:lambda:' + process.env.AWS_REGION + ':000000000000:function:'
+      + workerData.functionName,
     logGroupName: '/aws/lambda/' + workerData.functionName,
     logStreamName: 'local',
     callbackWaitsForEmptyEventLoop: false,
@@ -99,6 +104,14 @@ parentPort.on('message', async (message) => {
 });
 parentPort.postMessage({ type: 'ready' });
 `;
+
+/** The outcome of an invocation that a stopped container could not run. */
+const STOPPED: InvocationOutcome = {
+  ok: false,
+  injected: false,
+  durationMs: 0,
+  error: { name: 'ContainerStopped', message: 'container stopped' },
+};
 
 /** One container: a worker thread with its own module state. Invocations queue and run one at a time. A timed-out
  * invocation ends the worker and the next one starts a fresh one, as Lambda discards a sandbox after a timeout. */
@@ -182,7 +195,7 @@ export class LambdaContainer {
       };
     }
     if (this.stopped) {
-      return { ok: false, injected: false, durationMs: 0, error: { name: 'ContainerStopped', message: 'container stopped' } };
+      return STOPPED;
     }
     const id = ++this.nextId;
     const remaining = this.timeoutMs - (Date.now() - started);
@@ -215,7 +228,7 @@ export class LambdaContainer {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const settle of this.waiting.values()) {
-      settle({ ok: false, injected: false, durationMs: 0, error: { name: 'ContainerStopped', message: 'container stopped' } });
+      settle(STOPPED);
     }
     this.waiting.clear();
     await this.worker.terminate();

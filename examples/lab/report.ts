@@ -140,7 +140,8 @@ body{font-family:system-ui,sans-serif;margin:24px;color:#212529}
 svg{border:1px solid #dee2e6;background:#fff}
 text{font-size:12px;fill:#495057}
 .legend span{margin-right:12px;font-size:12px}.legend i{display:inline-block;width:10px;height:10px;margin-right:4px}
-table{border-collapse:collapse;margin-top:16px}th,td{border:1px solid #dee2e6;padding:4px 8px;text-align:left;font-size:13px}
+table{border-collapse:collapse;margin-top:16px}
+th,td{border:1px solid #dee2e6;padding:4px 8px;text-align:left;font-size:13px}
 </style></head><body>
 <h1>Chaos lab: ${escapeHtml(summary.scenario)}</h1>
 <p>Time scale ${summary.timeScale} (every duration divided by it). The axis is real time since the load started;

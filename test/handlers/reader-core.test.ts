@@ -83,9 +83,13 @@ describe('reader event validation beyond the case file', () => {
   const bSchema = { partitionKey: { name: 'id', type: 'B' as const }, sortKey: { name: 'at', type: 'S' as const } };
 
   test('accepts the nested form with numbers and base64', () => {
-    expect(validateReaderEvent({ key: { id: 7 } }, nSchema)).toEqual({ ok: true, request: { key: { id: { N: '7' } } } });
+    expect(validateReaderEvent({ key: { id: 7 } }, nSchema))
+      .toEqual({ ok: true, request: { key: { id: { N: '7' } } } });
     const result = validateReaderEvent({ key: { id: 'AQI=', at: 'x' }, minVersion: 2 }, bSchema);
-    expect(result).toEqual({ ok: true, request: { key: { id: { B: new Uint8Array([1, 2]) }, at: { S: 'x' } }, minVersion: 2 } });
+    expect(result).toEqual({
+      ok: true,
+      request: { key: { id: { B: new Uint8Array([1, 2]) }, at: { S: 'x' } }, minVersion: 2 },
+    });
   });
 
   test('rejects the flat form when the key attributes are not named pk and sk', () => {
@@ -94,11 +98,13 @@ describe('reader event validation beyond the case file', () => {
 
   test('names the offending field', () => {
     expect(validateReaderEvent({ key: { id: Number.NaN } }, nSchema)).toMatchObject({ ok: false, field: 'id' });
-    expect(validateReaderEvent({ key: { id: 'not base64!', at: 'x' } }, bSchema)).toMatchObject({ ok: false, field: 'id' });
+    expect(validateReaderEvent({ key: { id: 'not base64!', at: 'x' } }, bSchema))
+      .toMatchObject({ ok: false, field: 'id' });
     expect(validateReaderEvent({ key: { id: 'AQI=', at: 'x'.repeat(1025) } }, bSchema)).toMatchObject({ ok: false, field: 'at' });
     expect(validateReaderEvent({ key: 'x' }, nSchema)).toMatchObject({ ok: false, field: 'key' });
     expect(validateReaderEvent({ key: { id: 1, other: 2 } }, nSchema)).toMatchObject({ ok: false, field: 'key' });
-    expect(validateReaderEvent({ key: { id: 1 }, minVersion: 1.5 }, nSchema)).toMatchObject({ ok: false, field: 'minVersion' });
+    expect(validateReaderEvent({ key: { id: 1 }, minVersion: 1.5 }, nSchema))
+      .toMatchObject({ ok: false, field: 'minVersion' });
     expect(validateReaderEvent([1], nSchema)).toMatchObject({ ok: false, field: 'event' });
   });
 
@@ -141,10 +147,11 @@ describe('judgeReplica', () => {
 
   test('a token the replica copy does not meet reads the primary (written_at, version, or unknown)', () => {
     const judge = (replica: ItemCopy, token: object) => judgeReplica({ ...base, settings: EVIDENCE, replica, token });
-    expect(judge(copy(NOW - 100), { minWrittenAt: NOW - 50 })).toMatchObject({ action: 'read-primary', reason: 'token_fallback' });
-    expect(judge(copy(NOW - 100, 2), { minVersion: 3 })).toMatchObject({ action: 'read-primary', reason: 'token_fallback' });
-    expect(judge(copy(), { minWrittenAt: 1 })).toMatchObject({ action: 'read-primary', reason: 'token_fallback' });
-    expect(judge(copy(NOW), { minVersion: 1 })).toMatchObject({ action: 'read-primary', reason: 'token_fallback' });
+    const tokenFallback = { action: 'read-primary', reason: 'token_fallback' };
+    expect(judge(copy(NOW - 100), { minWrittenAt: NOW - 50 })).toMatchObject(tokenFallback);
+    expect(judge(copy(NOW - 100, 2), { minVersion: 3 })).toMatchObject(tokenFallback);
+    expect(judge(copy(), { minWrittenAt: 1 })).toMatchObject(tokenFallback);
+    expect(judge(copy(NOW), { minVersion: 1 })).toMatchObject(tokenFallback);
   });
 
   test('a met token goes on to the watermark', () => {
@@ -156,7 +163,12 @@ describe('judgeReplica', () => {
   test('a lag under the bound that the replica\'s own heartbeat does not vouch for is verified, never served', () => {
     // GIVEN the replica's heartbeat is older than the bound, and the comparison with the primary's heartbeat only
     // gives a lower bound under it (writes between the two heartbeats are unaccounted for)
-    const unvouched: Watermark = { kind: 'lag', replicaLagMs: MAX - 100, comparedWithPrimary: true, replicaVouched: false };
+    const unvouched: Watermark = {
+      kind: 'lag',
+      replicaLagMs: MAX - 100,
+      comparedWithPrimary: true,
+      replicaVouched: false,
+    };
 
     // WHEN / THEN the primary decides, and nothing is counted yet
     expect(judgeReplica({ ...base, settings: EVIDENCE, replica: copy(NOW - 60_000), watermark: unvouched }))
@@ -179,7 +191,13 @@ describe('judgeReplica', () => {
 
   test('evidence: a lagging watermark is a detection', () => {
     expect(judgeReplica({ ...base, settings: EVIDENCE, replica: copy(NOW - 1000), watermark: LAGGING }))
-      .toEqual({ action: 'read-primary', reason: 'stale_data', staleDetected: true, replicaLagMs: 15_000, itemAgeMs: 1000 });
+      .toEqual({
+        action: 'read-primary',
+        reason: 'stale_data',
+        staleDetected: true,
+        replicaLagMs: 15_000,
+        itemAgeMs: 1000,
+      });
   });
 
   test('evidence: a healthy watermark serves an old item from the replica (construct-checks item 9)', () => {
@@ -191,7 +209,8 @@ describe('judgeReplica', () => {
     const judge = (replica: ItemCopy, verifiedAtMs?: number) =>
       judgeReplica({ ...base, settings: EVIDENCE, replica, watermark: NO_WATERMARK, verifiedAtMs });
     expect(judge(copy(NOW - 200))).toEqual({ action: 'serve-replica', itemAgeMs: 200 });
-    expect(judge(copy(NOW - 60_000))).toEqual({ action: 'read-primary', reason: 'verification', staleDetected: false, itemAgeMs: 60_000 });
+    expect(judge(copy(NOW - 60_000)))
+      .toEqual({ action: 'read-primary', reason: 'verification', staleDetected: false, itemAgeMs: 60_000 });
     expect(judge(copy())).toEqual({ action: 'read-primary', reason: 'verification', staleDetected: false });
   });
 
@@ -225,7 +244,8 @@ describe('judgePrimary', () => {
   });
 
   test('a token read right after a write is not a detection', () => {
-    expect(judge(token, copy(NOW - 5000, 1), copy(NOW - 100, 2))).toMatchObject({ reason: 'token_fallback', staleDetected: false });
+    expect(judge(token, copy(NOW - 5000, 1), copy(NOW - 100, 2)))
+      .toMatchObject({ reason: 'token_fallback', staleDetected: false });
   });
 
   test('a verification that finds the same copy remembers it, with no detection', () => {
@@ -244,7 +264,12 @@ describe('judgePrimary', () => {
   });
 
   test('a detection already made by the watermark stands', () => {
-    const stale = { action: 'read-primary' as const, reason: 'stale_data' as const, staleDetected: true, replicaLagMs: 12_000 };
+    const stale = {
+      action: 'read-primary' as const,
+      reason: 'stale_data' as const,
+      staleDetected: true,
+      replicaLagMs: 12_000,
+    };
     expect(judgePrimary({ settings: EVIDENCE, nowMs: NOW, verdict: stale, replica: copy(NOW), primary: copy(NOW) }))
       .toMatchObject({ reason: 'stale_data', staleDetected: true, replicaLagMs: 12_000 });
   });
@@ -410,19 +435,27 @@ describe('performRead', () => {
   test('healthy: served from the replica, primary untouched', async () => {
     const { p, calls } = ports({ replica: copy(NOW - 3_600_000), primary: copy(NOW) });
     const result = await performRead(context(), p);
-    expect(result).toMatchObject({ served: true, readFrom: 'replica', routingReason: 'replica', staleDetected: false, replicaLagMs: 500 });
+    expect(result).toMatchObject({
+      served: true,
+      readFrom: 'replica',
+      routingReason: 'replica',
+      staleDetected: false,
+      replicaLagMs: 500,
+    });
     expect(calls.primary).toBe(0);
   });
 
   test('routing primary: primary, or the replica marked possibly stale when the primary fails', async () => {
     expect(await performRead(context(undefined, 'primary'), ports({ primary: copy(NOW) }).p))
       .toMatchObject({ readFrom: 'primary', routingReason: 'routing_primary', possiblyStale: false });
-    expect(await performRead(context(undefined, 'primary'), ports({ primary: new Error('down'), replica: copy(NOW) }).p))
+    const primaryDown = ports({ primary: new Error('down'), replica: copy(NOW) }).p;
+    expect(await performRead(context(undefined, 'primary'), primaryDown))
       .toMatchObject({ readFrom: 'replica', routingReason: 'primary_error_fallback', possiblyStale: true });
   });
 
   test('both regions failing is a failed read, not a throw', async () => {
-    const result = await performRead(context(undefined, 'primary'), ports({ primary: new Error('a'), replica: new Error('b') }).p);
+    const bothDown = ports({ primary: new Error('a'), replica: new Error('b') }).p;
+    const result = await performRead(context(undefined, 'primary'), bothDown);
     expect(result).toMatchObject({ served: false });
     expect(result.errors).toHaveLength(2);
     const second = await performRead(context(), ports({ primary: new Error('a'), replica: new Error('b') }).p);
@@ -455,8 +488,14 @@ describe('performRead', () => {
 
   test('a detection whose primary read fails still counts, answered possibly stale from the replica', async () => {
     const breaker = new Breaker(30_000, () => NOW);
-    const result = await performRead(context(breaker), ports({ replica: copy(NOW - 60_000), primary: new Error('x'), watermark: LAGGING }).p);
-    expect(result).toMatchObject({ readFrom: 'replica', routingReason: 'primary_error_fallback', possiblyStale: true, staleDetected: true });
+    const { p } = ports({ replica: copy(NOW - 60_000), primary: new Error('x'), watermark: LAGGING });
+    const result = await performRead(context(breaker), p);
+    expect(result).toMatchObject({
+      readFrom: 'replica',
+      routingReason: 'primary_error_fallback',
+      possiblyStale: true,
+      staleDetected: true,
+    });
     expect(breaker.state).toBe('open');
   });
 
@@ -470,7 +509,11 @@ describe('performRead', () => {
       .toMatchObject({ routingReason: 'stale_data', breakerTransition: { from: 'half-open', to: 'open' } });
     now += 1000;
     expect(await performRead(context(breaker), ports({ replica: copy(NOW) }, () => now).p))
-      .toMatchObject({ readFrom: 'replica', routingReason: 'probe', breakerTransition: { from: 'half-open', to: 'closed' } });
+      .toMatchObject({
+        readFrom: 'replica',
+        routingReason: 'probe',
+        breakerTransition: { from: 'half-open', to: 'closed' },
+      });
   });
 
   test('a probe that cannot reach the replica opens the breaker again', async () => {
@@ -486,7 +529,8 @@ describe('performRead', () => {
     const { p, calls } = ports({
       replica: copy(NOW - 60_000, 1), primary: copy(NOW - 60_000, 1), watermark: NO_WATERMARK,
     });
-    expect(await performRead(context(), p)).toMatchObject({ readFrom: 'primary', routingReason: 'verification', staleDetected: false });
+    expect(await performRead(context(), p))
+      .toMatchObject({ readFrom: 'primary', routingReason: 'verification', staleDetected: false });
     expect(calls.remembered).toBe(1);
   });
 

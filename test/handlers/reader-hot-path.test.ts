@@ -394,7 +394,8 @@ describe('watermark source on a fake clock', () => {
     release();
 
     // THEN one read served all three, and the watermark used it
-    expect(await watermark).toEqual({ kind: 'lag', replicaLagMs: 100, comparedWithPrimary: false, replicaVouched: true });
+    expect(await watermark)
+      .toEqual({ kind: 'lag', replicaLagMs: 100, comparedWithPrimary: false, replicaVouched: true });
     expect(replicaReads).toBe(1);
   });
 });

@@ -181,7 +181,10 @@ describe('reader handler on local AWS', () => {
     }
 
     // THEN every read is a replica read, nothing is detected, the primary is never asked
-    expect(results.every((r) => r.readFrom === 'replica' && r.routingReason === 'replica' && !r.staleDetected)).toBe(true);
+    const allPlainReplicaReads = results.every(
+      (r) => r.readFrom === 'replica' && r.routingReason === 'replica' && !r.staleDetected,
+    );
+    expect(allPlainReplicaReads).toBe(true);
     expect(results[0].itemAgeMs).toBeGreaterThan(3_500_000);
     expect(local().proxy(PRIMARY).requests - primaryBefore).toBe(0);
     expect(emf.some((line) => 'StaleDetections' in line)).toBe(false);
@@ -189,7 +192,7 @@ describe('reader handler on local AWS', () => {
 
   test('a read right after a write: token and miss go to the primary with no detection', async () => {
     // GIVEN a slow replicator, an old copy everywhere, then a new write not yet replicated
-    const { tableName, replicator } = await createTable(1500);
+    const { tableName, replicator } = await createTable(4000);
     await put(tableName, 'order#2', { writtenAt: Date.now() - 60_000, version: 1 });
     await replicator.whenDrained();
     const writtenAt = Date.now();
@@ -203,7 +206,12 @@ describe('reader handler on local AWS', () => {
     const miss = served(await handler({ pk: 'order#3', sk: 'v0' }));
 
     // THEN
-    expect(token).toMatchObject({ readFrom: 'primary', routingReason: 'token_fallback', staleDetected: false, item: { version: 2 } });
+    expect(token).toMatchObject({
+      readFrom: 'primary',
+      routingReason: 'token_fallback',
+      staleDetected: false,
+      item: { version: 2 },
+    });
     expect(version).toMatchObject({ readFrom: 'primary', routingReason: 'token_fallback', staleDetected: false });
     expect(miss).toMatchObject({ readFrom: 'primary', routingReason: 'replica_miss_fallback', staleDetected: false });
   });
@@ -362,7 +370,8 @@ describe('reader handler on local AWS', () => {
 
     // THEN
     for (const result of [http500, dropped]) {
-      expect(result).toMatchObject({ readFrom: 'primary', routingReason: 'replica_error_fallback', item: { version: 1 } });
+      expect(result)
+        .toMatchObject({ readFrom: 'primary', routingReason: 'replica_error_fallback', item: { version: 1 } });
     }
   });
 
@@ -380,7 +389,8 @@ describe('reader handler on local AWS', () => {
     const fallback = served(await handler({ pk: 'order#5', sk: 'v0' }));
 
     // THEN the replica answers, marked possibly stale
-    expect(fallback).toMatchObject({ readFrom: 'replica', routingReason: 'primary_error_fallback', possiblyStale: true });
+    expect(fallback)
+      .toMatchObject({ readFrom: 'replica', routingReason: 'primary_error_fallback', possiblyStale: true });
 
     // WHEN both fail
     local().proxy(REPLICA).fail('drop');
@@ -449,8 +459,9 @@ describe('reader handler on local AWS', () => {
   });
 
   test('the fallback read goes to the primary region with ConsistentRead true (item 8)', async () => {
-    // GIVEN every DynamoDB call of the container recorded with its client's region
-    const { tableName } = await createTable();
+    // GIVEN every DynamoDB call of the container recorded with its client's region, and a replication lag long
+    // enough that the replica cannot have the new item when the read comes
+    const { tableName } = await createTable(60_000);
     await put(tableName, 'fresh', { writtenAt: Date.now(), version: 1 });
     const calls: Array<{ region: string; input: Record<string, unknown> }> = [];
     const handler = loadReader(tableName, {}, () => {
@@ -546,7 +557,9 @@ describe('reader handler on local AWS', () => {
       if (c.valid) {
         expect(served(result).readFrom).toBeDefined();
       } else {
-        expect(result).toEqual({ error: { type: 'InvalidInput', field: c.field, message: expect.stringContaining(c.field!) } });
+        expect(result).toEqual({
+          error: { type: 'InvalidInput', field: c.field, message: expect.stringContaining(c.field!) },
+        });
         expect([PRIMARY, REPLICA].map((region) => local().proxy(region).requests)).toEqual(before);
         expect(Object.values(local().parameters.calls).reduce((a, b) => a + b, 0)).toBe(0);
       }

@@ -14,7 +14,12 @@ const READ_INTERVAL_S = 1;
 
 const results = new Map<string, LabResult>();
 
-async function run(scenario: string, options: { stalenessMode?: 'evidence' | 'item-age' | 'none'; lagAlarm?: boolean } = {}) {
+interface RunOptions {
+  readonly stalenessMode?: 'evidence' | 'item-age' | 'none';
+  readonly lagAlarm?: boolean;
+}
+
+async function run(scenario: string, options: RunOptions = {}) {
   const key = `${scenario}/${options.stalenessMode ?? 'evidence'}/${options.lagAlarm ?? true}`;
   if (!results.has(key)) {
     results.set(key, await runLab({ scenario, timeScale: TIME_SCALE, print: () => undefined, ...options }));
@@ -30,7 +35,8 @@ function s(seconds: number): number {
 
 describe('local chaos lab', () => {
   describe.each([
-    'baseline', 'read-after-write', 'quiet-items', 'drift', 'pause', 'delay', 'error', 'replica-outage', 'primary-outage',
+    'baseline', 'read-after-write', 'quiet-items', 'drift', 'pause', 'delay', 'error',
+    'replica-outage', 'primary-outage',
   ])('%s', (scenario) => {
     test('serves nothing stale and lets no exception escape a handler', async () => {
       // WHEN
@@ -55,7 +61,8 @@ describe('local chaos lab', () => {
     expect(summary.finalRouting).toBe('replica');
   });
 
-  test.each(['quiet-items', 'read-after-write'])('%s: no detection, no escalation, no routing write', async (scenario) => {
+  const quietScenarios = ['quiet-items', 'read-after-write'];
+  test.each(quietScenarios)('%s: no detection, no escalation, no routing write', async (scenario) => {
     const { summary } = await run(scenario);
 
     expect(summary.detections).toBe(0);

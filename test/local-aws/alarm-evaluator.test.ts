@@ -436,7 +436,11 @@ describe('effectiveTreatMissingData', () => {
     // GIVEN a latency alarm in ALARM
     const store = new MetricStore();
     let now = T0;
-    const identity = { namespace: 'AWS/DynamoDB', metricName: 'ReplicationLatency', dimensions: { TableName: 'orders' } };
+    const identity = {
+      namespace: 'AWS/DynamoDB',
+      metricName: 'ReplicationLatency',
+      dimensions: { TableName: 'orders' },
+    };
     const alarm = new AlarmEvaluator(simpleAlarm({
       metric: { metric: identity, stat: 'Maximum', periodSeconds: 10 },
       threshold: 5000,

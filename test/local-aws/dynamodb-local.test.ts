@@ -16,8 +16,11 @@ describe('DynamoDB Local', () => {
     expect(commandLine).toContain('-disableTelemetry');
     expect(commandLine).toContain('-inMemory');
     expect(commandLine).not.toContain('-sharedDb');
-    expect(commandLine.slice(commandLine.indexOf('-port'), commandLine.indexOf('-port') + 2)).toEqual(['-port', String(port)]);
-    expect(commandLine.some((arg) => arg.startsWith('-Djava.library.path=') && arg.endsWith('DynamoDBLocal_lib'))).toBe(true);
+    const portFlag = commandLine.indexOf('-port');
+    expect(commandLine.slice(portFlag, portFlag + 2)).toEqual(['-port', String(port)]);
+    const isNativeLibraryPath = (arg: string) =>
+      arg.startsWith('-Djava.library.path=') && arg.endsWith('DynamoDBLocal_lib');
+    expect(commandLine.some(isNativeLibraryPath)).toBe(true);
     expect(endpoint).toBe(`http://127.0.0.1:${port}`);
   });
 
@@ -37,8 +40,9 @@ describe('DynamoDB Local', () => {
 
     // THEN us-east-1 has it and eu-central-1 does not
     const key = { pk: { S: 'k1' } };
-    const east = await local().dynamoDb('us-east-1').send(new GetItemCommand({ TableName: 'regions-apart', Key: key }));
-    const central = await local().dynamoDb('eu-central-1').send(new GetItemCommand({ TableName: 'regions-apart', Key: key }));
+    const getItem = () => new GetItemCommand({ TableName: 'regions-apart', Key: key });
+    const east = await local().dynamoDb('us-east-1').send(getItem());
+    const central = await local().dynamoDb('eu-central-1').send(getItem());
     expect(east.Item).toEqual({ pk: { S: 'k1' }, written_at: { N: '1' } });
     expect(central.Item).toBeUndefined();
   });

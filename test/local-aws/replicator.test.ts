@@ -231,8 +231,10 @@ describe('Replicator', () => {
   test('throws when the replica regions include the primary or the lag is negative', () => {
     // GIVEN / WHEN / THEN
     const base = { local: local(), tableName: 'any', primaryRegion: PRIMARY, partitionKey: 'pk' };
-    expect(() => new Replicator({ ...base, replicaRegions: [PRIMARY], lagMs: 0 })).toThrow(/replicaRegions: received \["us-east-1"\]/);
+    expect(() => new Replicator({ ...base, replicaRegions: [PRIMARY], lagMs: 0 }))
+      .toThrow(/replicaRegions: received \["us-east-1"\]/);
     expect(() => new Replicator({ ...base, replicaRegions: [REPLICA], lagMs: -5 })).toThrow(/lagMs: received -5/);
-    expect(() => new Replicator({ ...base, replicaRegions: ['ap-south-1'], lagMs: 0 })).toThrow(/received "ap-south-1"/);
+    expect(() => new Replicator({ ...base, replicaRegions: ['ap-south-1'], lagMs: 0 }))
+      .toThrow(/received "ap-south-1"/);
   });
 });

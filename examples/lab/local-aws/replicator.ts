@@ -342,7 +342,8 @@ export class Replicator {
     iterators: Map<string, string>,
     finished: Set<string>,
   ): Promise<void> {
-    const answer = await streams.call<{ StreamDescription: { Shards: Shard[] } }>('DescribeStream', { StreamArn: streamArn });
+    const answer = await streams.call<{ StreamDescription: { Shards: Shard[] } }>('DescribeStream',
+      { StreamArn: streamArn });
     const shards = answer.StreamDescription.Shards;
     const known = new Set(shards.map((shard) => shard.ShardId));
     for (const shard of shards) {
