@@ -6,6 +6,7 @@ import {
 } from '../../lambda-src/shared/routing-state';
 import { REROUTER_ENV } from '../../src/private/handler-contract';
 import { captureOutput } from '../handlers/handler-output';
+import { EnvironmentChanges } from '../support/env';
 import { useLocalAws } from '../support/local-aws';
 
 interface AlarmCase {
@@ -74,27 +75,19 @@ const STATE_CHECKS: Record<string, (c: AlarmCase, after: RoutingState) => void> 
 
 describe('alarm notification cases through the rerouter handler', () => {
   const local = useLocalAws();
-  const saved: Record<string, string | undefined> = {};
+  const env = new EnvironmentChanges();
 
   beforeAll(() => {
-    for (const name of ['AWS_REGION', REROUTER_ENV.alarmArns, REROUTER_ENV.writeBaseDelayMs,
-      REROUTER_ENV.insufficientDataPolicy]) {
-      saved[name] = process.env[name];
-    }
-    delete process.env[REROUTER_ENV.insufficientDataPolicy];
-    process.env.AWS_REGION = 'eu-central-1';
-    process.env[REROUTER_ENV.alarmArns] = JSON.stringify(fixture.configuredAlarms);
-    process.env[REROUTER_ENV.writeBaseDelayMs] = '10';
+    env.setAll({
+      [REROUTER_ENV.insufficientDataPolicy]: undefined,
+      AWS_REGION: 'eu-central-1',
+      [REROUTER_ENV.alarmArns]: JSON.stringify(fixture.configuredAlarms),
+      [REROUTER_ENV.writeBaseDelayMs]: '10',
+    });
   });
 
   afterAll(() => {
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) {
-        delete process.env[name];
-      } else {
-        process.env[name] = value;
-      }
-    }
+    env.restore();
     delete process.env[REROUTER_ENV.routingParameterName];
   });
 

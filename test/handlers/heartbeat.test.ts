@@ -7,6 +7,7 @@ import {
 } from '../../lambda-src/heartbeat';
 import { MAX_PENDING_WRITES } from '../../lambda-src/heartbeat/lag';
 import { DEFAULTS, DIMENSIONS, HEARTBEAT_ENV, METRIC_NAMESPACE, METRICS } from '../../src/private/handler-contract';
+import { EnvironmentChanges } from '../support/env';
 import { useLocalAws } from '../support/local-aws';
 
 describe('observed lag (pure)', () => {
@@ -150,7 +151,7 @@ describe('heartbeat handler on DynamoDB Local', () => {
   const TABLE = 'heartbeat-test';
   const INTERVAL_MS = 200;
   const local = useLocalAws({ regions: [PRIMARY, CURRENT, STALE] });
-  const saved: Record<string, string | undefined> = {};
+  const env = new EnvironmentChanges();
   const settings: Record<string, string> = {
     [HEARTBEAT_ENV.tableName]: TABLE,
     [HEARTBEAT_ENV.primaryRegion]: PRIMARY,
@@ -167,10 +168,7 @@ describe('heartbeat handler on DynamoDB Local', () => {
   const KEY = { pk: { S: '__rgt_heartbeat__' }, sk: { S: '__rgt_heartbeat__' } };
 
   beforeAll(async () => {
-    for (const [name, value] of Object.entries(settings)) {
-      saved[name] = process.env[name];
-      process.env[name] = value;
-    }
+    env.setAll(settings);
     await local().createTable({
       tableName: TABLE,
       regions: [PRIMARY, CURRENT, STALE],
@@ -179,15 +177,7 @@ describe('heartbeat handler on DynamoDB Local', () => {
     });
   });
 
-  afterAll(() => {
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) {
-        delete process.env[name];
-      } else {
-        process.env[name] = value;
-      }
-    }
-  });
+  afterAll(() => env.restore());
 
   test('beats to the primary, reports 0 for a current replica and a growing lag for a stale one', async () => {
     // GIVEN one replica that copies the primary's heartbeat item continually, and one left with an old copy

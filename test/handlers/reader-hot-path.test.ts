@@ -11,6 +11,7 @@ import { Replicator } from '../../examples/lab/local-aws/replicator';
 import type { ReaderResponse, ReaderResult } from '../../lambda-src/reader/types';
 import { WatermarkSource } from '../../lambda-src/reader/watermark-source';
 import { useLocalAws } from '../support/local-aws';
+import { loadReaderContainer } from '../support/reader-container';
 
 const PRIMARY = 'us-east-1';
 const REPLICA = 'eu-central-1';
@@ -113,22 +114,10 @@ function loadReader(tableName: string, env: Record<string, string> = {}, onLoad?
     POWERTOOLS_LOG_LEVEL: 'WARN',
     ...env,
   };
-  const previous = Object.fromEntries(Object.keys(values).map((name) => [name, process.env[name]]));
-  Object.assign(process.env, values);
-  cleanups.push(() => {
-    for (const [name, value] of Object.entries(previous)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  });
-  let handler: Handler | undefined;
-  jest.isolateModules(() => {
-    onLoad?.();
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    handler = (require('../../lambda-src/reader') as { handler: Handler }).handler;
-  });
+  const container = loadReaderContainer<Handler>(values, onLoad);
+  cleanups.push(container.restore);
 
-  return handler!;
+  return container.handler;
 }
 
 async function timed<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }> {

@@ -10,6 +10,7 @@ import { captureOutput } from './handler-output';
 import { Replicator } from '../../examples/lab/local-aws/replicator';
 import type { ReaderErrorResult, ReaderResponse, ReaderResult } from '../../lambda-src/reader/types';
 import { useLocalAws } from '../support/local-aws';
+import { loadReaderContainer } from '../support/reader-container';
 
 const PRIMARY = 'us-east-1';
 const REPLICA = 'eu-central-1';
@@ -60,6 +61,21 @@ async function put(tableName: string, pk: string, fields: { writtenAt?: number; 
   }));
 }
 
+/** Rewrites `pk` in the primary every `intervalMs` (version 1, 2, ...) until the test ends. */
+function startWriter(tableName: string, pk: string, intervalMs: number): void {
+  let writing = true;
+  const writer = (async () => {
+    for (let version = 1; writing; version++) {
+      await put(tableName, pk, { writtenAt: Date.now(), version });
+      await sleep(intervalMs);
+    }
+  })();
+  cleanups.push(async () => {
+    writing = false;
+    await writer;
+  });
+}
+
 /** Beats like the heartbeat function: puts the heartbeat item in the primary every `intervalMs`. */
 function startHeartbeat(tableName: string, intervalMs: number): () => void {
   let stopped = false;
@@ -97,22 +113,10 @@ function loadReader(tableName: string, env: Record<string, string> = {}, onLoad?
     POWERTOOLS_LOG_LEVEL: 'WARN',
     ...env,
   };
-  const previous = Object.fromEntries(Object.keys(values).map((name) => [name, process.env[name]]));
-  Object.assign(process.env, values);
-  cleanups.push(() => {
-    for (const [name, value] of Object.entries(previous)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  });
-  let handler: Handler | undefined;
-  jest.isolateModules(() => {
-    onLoad?.();
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    handler = (require('../../lambda-src/reader') as { handler: Handler }).handler;
-  });
+  const container = loadReaderContainer<Handler>(values, onLoad);
+  cleanups.push(container.restore);
 
-  return handler!;
+  return container.handler;
 }
 
 function served(response: ReaderResponse): ReaderResult {
@@ -224,17 +228,7 @@ describe('reader handler on local AWS', () => {
     const leaseMs = 1500;
     const { tableName, replicator } = await createTable();
     startHeartbeat(tableName, intervalMs);
-    let writing = true;
-    const writer = (async () => {
-      for (let version = 1; writing; version++) {
-        await put(tableName, 'hot', { writtenAt: Date.now(), version });
-        await sleep(100);
-      }
-    })();
-    cleanups.push(async () => {
-      writing = false;
-      await writer;
-    });
+    startWriter(tableName, 'hot', 100);
     await sleep(500);
     await replicator.whenDrained();
     const handler = loadReader(tableName, {
@@ -305,17 +299,7 @@ describe('reader handler on local AWS', () => {
     // GIVEN mode none, a heartbeat, and a key written every 100 ms
     const { tableName, replicator } = await createTable();
     startHeartbeat(tableName, 200);
-    let writing = true;
-    const writer = (async () => {
-      for (let version = 1; writing; version++) {
-        await put(tableName, 'hot', { writtenAt: Date.now(), version });
-        await sleep(100);
-      }
-    })();
-    cleanups.push(async () => {
-      writing = false;
-      await writer;
-    });
+    startWriter(tableName, 'hot', 100);
     await sleep(300);
     await replicator.whenDrained();
     const handler = loadReader(tableName, {

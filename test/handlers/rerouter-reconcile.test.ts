@@ -6,6 +6,7 @@ import { DESCRIBE_ALARMS_MARGIN_MS, DESCRIBE_ALARMS_MAX_ATTEMPTS } from '../../l
 import { cloudWatchClient } from '../../lambda-src/shared/clients';
 import { effectiveModeOf, parseRoutingValue } from '../../lambda-src/shared/routing-state';
 import { REROUTER_ENV } from '../../src/private/handler-contract';
+import { EnvironmentChanges } from '../support/env';
 import { useLocalAws } from '../support/local-aws';
 
 // The primary's lag alarm lives in the primary region; the stale-detections alarm in the reader's region.
@@ -25,20 +26,11 @@ type RegionBehaviour = { readonly states: Record<string, { state: string; at: nu
 
 describe('the scheduled reconcile when a region is out', () => {
   const local = useLocalAws();
-  const saved: Record<string, string | undefined> = {};
+  const env = new EnvironmentChanges();
   let parameter = '';
   let sequence = 0;
 
-  const setEnv = (name: string, value: string | undefined): void => {
-    if (!(name in saved)) {
-      saved[name] = process.env[name];
-    }
-    if (value === undefined) {
-      delete process.env[name];
-    } else {
-      process.env[name] = value;
-    }
-  };
+  const setEnv = (name: string, value: string | undefined): void => env.set(name, value);
   const stored = (): string | undefined => local().parameters.get(parameter)?.value;
   const held = (arn: string) => parseRoutingValue(stored()).state.alarms[arn];
   const notify = async (arn: string, state: string, offsetMs: number): Promise<void> => {
@@ -104,15 +96,7 @@ describe('the scheduled reconcile when a region is out', () => {
     jest.restoreAllMocks();
   });
 
-  afterAll(() => {
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) {
-        delete process.env[name];
-      } else {
-        process.env[name] = value;
-      }
-    }
-  });
+  afterAll(() => env.restore());
 
   test('repairs the alarm of the region that answered while the other region fails', async () => {
     // GIVEN the primary region's CloudWatch fails and the reader region's reports the lost OK

@@ -5,6 +5,7 @@ import { handler } from '../../lambda-src/rerouter';
 import { backoffDelayMs, isRetryable } from '../../lambda-src/rerouter/retry';
 import { effectiveModeOf, encodeRoutingValue, parseRoutingValue } from '../../lambda-src/shared/routing-state';
 import { DIMENSIONS, METRIC_NAMESPACE, METRICS, REROUTER_ENV } from '../../src/private/handler-contract';
+import { EnvironmentChanges } from '../support/env';
 import { useLocalAws } from '../support/local-aws';
 
 const LAG = 'arn:aws:cloudwatch:us-east-1:111111111111:alarm:orders-replication-lag-eu-central-1';
@@ -14,20 +15,11 @@ const WRITE_MAX_ATTEMPTS = 4;
 
 describe('rerouter handler', () => {
   const local = useLocalAws();
-  const saved: Record<string, string | undefined> = {};
+  const env = new EnvironmentChanges();
   let parameter = '';
   let sequence = 0;
 
-  const setEnv = (name: string, value: string | undefined): void => {
-    if (!(name in saved)) {
-      saved[name] = process.env[name];
-    }
-    if (value === undefined) {
-      delete process.env[name];
-    } else {
-      process.env[name] = value;
-    }
-  };
+  const setEnv = (name: string, value: string | undefined): void => env.set(name, value);
   const stored = (): string | undefined => local().parameters.get(parameter)?.value;
   const routing = (): string => effectiveModeOf(stored()).mode;
   const writes = (): number => local().parameters.calls.PutParameter ?? 0;
@@ -60,15 +52,7 @@ describe('rerouter handler', () => {
     local().parameters.up();
   });
 
-  afterAll(() => {
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) {
-        delete process.env[name];
-      } else {
-        process.env[name] = value;
-      }
-    }
-  });
+  afterAll(() => env.restore());
 
   test('an OK of one alarm keeps the primary while the other is in ALARM', async () => {
     // GIVEN both alarms fire
